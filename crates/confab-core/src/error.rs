@@ -1,0 +1,209 @@
+//! Every way a chat request can fail, each with a sentence a user understands.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::ErrorObject;
+use crate::params::ValidationError;
+use crate::stream::truncate;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChatError {
+    /// The server answered with an HTTP error status.
+    #[error("HTTP {status}: {}", detail(.error, .body))]
+    Http {
+        status: u16,
+        /// The API's own error object, when the body carried one.
+        error: Option<ErrorObject>,
+        /// The body as text (a proxy's plain text or HTML page reduced to its text), shortened.
+        body: String,
+        /// How long the server asked us to wait before retrying.
+        retry_after_ms: Option<u64>,
+    },
+    /// The server reported an error in the middle of the stream.
+    #[error("error in stream: {}", .0.message)]
+    Stream(ErrorObject),
+    /// An event's data was not the JSON of a chunk.
+    #[error("invalid JSON in the stream ({reason}): {payload}")]
+    InvalidJson { payload: String, reason: String },
+    /// The connection failed or dropped.
+    #[error("network error: {0}")]
+    Network(String),
+    /// A streamed answer was asked for and something else came back.
+    #[error("expected an event stream, got {content_type}")]
+    NotEventStream { content_type: String, body: String },
+    /// The stream ended with neither `[DONE]` nor a finish reason.
+    #[error("the answer ended early")]
+    Incomplete,
+    /// A request parameter was out of range; nothing was sent.
+    #[error("{0}")]
+    Invalid(ValidationError),
+}
+
+fn detail(error: &Option<ErrorObject>, body: &str) -> String {
+    match error {
+        Some(e) if !e.message.is_empty() => e.message.clone(),
+        _ => body.to_owned(),
+    }
+}
+
+impl ChatError {
+    /// Builds the error for a non-success HTTP response from its status, body and headers.
+    pub fn from_http(status: u16, body: &str, retry_after_ms: Option<u64>) -> ChatError {
+        let error = serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|v| ErrorObject::from_json(&v));
+        ChatError::Http {
+            status,
+            error,
+            body: body_text(body),
+            retry_after_ms,
+        }
+    }
+
+    /// The HTTP status, when the server sent one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ChatError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's error code (`invalid_api_key`, `rate_limit_exceeded`, …), if any.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ChatError::Http { error: Some(e), .. } | ChatError::Stream(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            ChatError::Http { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
+    }
+
+    /// Whether retrying the same request later may succeed on its own.
+    pub fn is_rate_limit(&self) -> bool {
+        self.status() == Some(429)
+    }
+
+    /// What happened and what to do, in one or two sentences for the person chatting.
+    pub fn user_message(&self) -> String {
+        match self {
+            ChatError::Http { status, error, body, .. } => {
+                let said = detail(error, body);
+                let said = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" The server said: “{said}”")
+                };
+                let what = match status {
+                    400 => "The server rejected the request (HTTP 400). Check the model and the request settings.".to_owned(),
+                    401 => "The server refused the API key (HTTP 401). Check the key in the settings.".to_owned(),
+                    403 => "The API key is not allowed to do this (HTTP 403). Check the key and its permissions.".to_owned(),
+                    404 => "The server found no such model or endpoint (HTTP 404). Check the endpoint URL and the model name.".to_owned(),
+                    408 | 504 => format!("The server took too long to answer (HTTP {status}). Try again."),
+                    413 => "The conversation is too long for the server (HTTP 413). Start a new conversation or delete some messages.".to_owned(),
+                    429 => "The server is rate-limiting requests (HTTP 429). Wait a moment and try again.".to_owned(),
+                    500..=599 => format!("The server had a problem (HTTP {status}). Try again in a moment."),
+                    _ => format!("The server answered with an error (HTTP {status})."),
+                };
+                format!("{what}{said}")
+            }
+            ChatError::Stream(e) => format!(
+                "The server reported an error while answering: “{}”. The answer so far is kept; try again.",
+                if e.message.is_empty() { "no details given" } else { &e.message }
+            ),
+            ChatError::InvalidJson { payload, .. } => format!(
+                "The server sent data that is not valid JSON, so the answer stopped there: {}",
+                truncate(payload, 120)
+            ),
+            ChatError::Network(reason) => format!(
+                "The connection to the server failed ({reason}). Check the endpoint and your network, then try again."
+            ),
+            ChatError::NotEventStream { content_type, body } => {
+                let body = truncate(body, 120);
+                format!("The server did not stream the answer: it sent “{content_type}” instead of an event stream. Check the endpoint URL.{}",
+                    if body.is_empty() { String::new() } else { format!(" It said: “{body}”") })
+            }
+            ChatError::Incomplete => {
+                "The answer ended before the server said it was finished; it may be incomplete. Try again.".to_owned()
+            }
+            ChatError::Invalid(v) => format!("Nothing was sent: {v}."),
+        }
+    }
+}
+
+/// A body as a short text: a proxy's HTML error page reduced to its title or its text.
+fn body_text(body: &str) -> String {
+    let trimmed = body.trim();
+    let looks_html = trimmed.starts_with('<');
+    let text = if looks_html {
+        let lower = trimmed.to_ascii_lowercase();
+        match (lower.find("<title>"), lower.find("</title>")) {
+            (Some(a), Some(b)) if b > a + 7 => trimmed[a + 7..b].to_owned(),
+            _ => strip_tags(trimmed),
+        }
+    } else {
+        trimmed.to_owned()
+    };
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate(&collapsed, 300)
+}
+
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_errors_say_what_to_do() {
+        let cases: &[(u16, &str, &[&str])] = &[
+            (401, r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#,
+                &["API key", "401", "Incorrect API key provided"]),
+            (403, "forbidden", &["key", "403"]),
+            (404, r#"{"error":"model \"llama9\" not found, try pulling it first"}"#, &["model", "endpoint", "llama9"]),
+            (429, r#"{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}"#, &["rate-limiting", "Rate limit reached"]),
+            (502, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>",
+                &["HTTP 502", "“502 Bad Gateway”"]),
+            (500, "", &["HTTP 500", "Try again"]),
+        ];
+        for (status, body, needles) in cases {
+            let msg = ChatError::from_http(*status, body, None).user_message();
+            for n in *needles {
+                assert!(msg.contains(n), "{status}: {msg:?} lacks {n:?}");
+            }
+            assert!(!msg.contains('<'), "HTML leaked into {msg:?}");
+        }
+    }
+
+    #[test]
+    fn code_and_status_are_exposed() {
+        let e = ChatError::from_http(
+            401,
+            r#"{"error":{"message":"m","code":"invalid_api_key"}}"#,
+            None,
+        );
+        assert_eq!(e.status(), Some(401));
+        assert_eq!(e.code(), Some("invalid_api_key"));
+    }
+}

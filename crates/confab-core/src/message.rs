@@ -1,0 +1,286 @@
+//! A message of the conversation, and the accumulator that builds an assistant message from
+//! streamed chunks: deltas are merged per choice `index`, tool calls per tool call `index`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{
+    ChatCompletion, ChatCompletionChunk, Delta, FinishReason, FunctionCall, Role, ToolCall,
+    ToolCallDelta, Usage,
+};
+use crate::error::ChatError;
+
+pub type MessageId = u64;
+
+/// Where a message is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageState {
+    /// Text is still arriving.
+    Streaming,
+    /// The server said the answer is finished.
+    Done,
+    /// The user stopped it; the text so far is kept.
+    Stopped,
+    /// The stream ended without the server saying it was finished.
+    Incomplete,
+    /// The request or the stream failed; see the message's error.
+    #[serde(rename = "error")]
+    Failed,
+}
+
+impl MessageState {
+    /// The name used in CSS classes and in the JS API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Streaming => "streaming",
+            MessageState::Done => "done",
+            MessageState::Stopped => "stopped",
+            MessageState::Incomplete => "incomplete",
+            MessageState::Failed => "error",
+        }
+    }
+}
+
+/// One alternative of an answer (`n` > 1 gives several); a user message has exactly one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub index: u32,
+    pub content: String,
+    /// Reasoning ("thinking") text, kept apart from the answer.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reasoning: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_call: Option<FunctionCall>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<FinishReason>,
+    /// The stream's `index` of each entry of `tool_calls`, for merging deltas.
+    #[serde(skip)]
+    tool_call_indices: Vec<u32>,
+}
+
+impl Choice {
+    fn new(index: u32) -> Self {
+        Choice {
+            index,
+            ..Choice::default()
+        }
+    }
+
+    fn apply_delta(&mut self, delta: &Delta) {
+        if let Some(text) = &delta.content {
+            self.content.push_str(text);
+        }
+        if let Some(text) = delta.reasoning_content.as_ref().or(delta.reasoning.as_ref()) {
+            self.reasoning.push_str(text);
+        }
+        if let Some(text) = &delta.refusal {
+            self.refusal.get_or_insert_with(String::new).push_str(text);
+        }
+        for call in &delta.tool_calls {
+            self.apply_tool_call(call);
+        }
+        if let Some(f) = &delta.function_call {
+            let call = self.function_call.get_or_insert_with(FunctionCall::default);
+            if let Some(name) = &f.name {
+                if call.name.is_empty() {
+                    call.name = name.clone();
+                }
+            }
+            if let Some(args) = &f.arguments {
+                call.arguments.push_str(args);
+            }
+        }
+    }
+
+    fn apply_tool_call(&mut self, delta: &ToolCallDelta) {
+        let position = match (delta.index, delta.id.as_deref().filter(|id| !id.is_empty())) {
+            (Some(index), _) => self.tool_call_indices.iter().position(|&i| i == index),
+            // Servers that send each call whole, without an index: match by id, else it is new.
+            (None, Some(id)) => self.tool_calls.iter().position(|c| c.id == id),
+            // Neither: a continuation of the last call.
+            (None, None) => self.tool_calls.len().checked_sub(1),
+        };
+        let position = position.unwrap_or_else(|| {
+            let index = delta.index.unwrap_or(self.tool_calls.len() as u32);
+            self.tool_call_indices.push(index);
+            self.tool_calls.push(ToolCall {
+                id: String::new(),
+                kind: "function".to_owned(),
+                function: FunctionCall::default(),
+            });
+            self.tool_calls.len() - 1
+        });
+        let call = &mut self.tool_calls[position];
+        if let Some(id) = delta.id.as_ref().filter(|id| !id.is_empty()) {
+            if call.id.is_empty() {
+                call.id = id.clone();
+            }
+        }
+        if let Some(kind) = &delta.kind {
+            call.kind = kind.clone();
+        }
+        if let Some(f) = &delta.function {
+            if let Some(name) = f.name.as_ref().filter(|n| !n.is_empty()) {
+                if call.function.name.is_empty() {
+                    call.function.name = name.clone();
+                }
+            }
+            if let Some(args) = &f.arguments {
+                call.function.arguments.push_str(args);
+            }
+        }
+    }
+}
+
+/// A message of the conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Sorted by `index`. Never empty once anything has arrived.
+    pub choices: Vec<Choice>,
+    /// Position in `choices` of the alternative the conversation continues with.
+    #[serde(default)]
+    pub selected: usize,
+    pub state: MessageState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ChatError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+impl Message {
+    /// A finished message with one text, such as what the user typed.
+    pub fn text(id: MessageId, role: Role, text: impl Into<String>) -> Self {
+        let mut choice = Choice::new(0);
+        choice.content = text.into();
+        Message {
+            id,
+            role,
+            name: None,
+            choices: vec![choice],
+            selected: 0,
+            state: MessageState::Done,
+            usage: None,
+            error: None,
+            model: None,
+        }
+    }
+
+    /// An assistant message whose answer is about to stream in.
+    pub fn pending_reply(id: MessageId) -> Self {
+        Message {
+            id,
+            role: Role::Assistant,
+            name: None,
+            choices: Vec::new(),
+            selected: 0,
+            state: MessageState::Streaming,
+            usage: None,
+            error: None,
+            model: None,
+        }
+    }
+
+    /// The alternative the conversation continues with, if any has arrived.
+    pub fn choice(&self) -> Option<&Choice> {
+        self.choices.get(self.selected).or(self.choices.first())
+    }
+
+    /// The text of the selected alternative.
+    pub fn content(&self) -> &str {
+        self.choice().map_or("", |c| c.content.as_str())
+    }
+
+    pub fn finish_reason(&self) -> Option<&FinishReason> {
+        self.choice().and_then(|c| c.finish_reason.as_ref())
+    }
+
+    fn choice_mut(&mut self, index: u32) -> &mut Choice {
+        let pos = match self.choices.binary_search_by_key(&index, |c| c.index) {
+            Ok(pos) => pos,
+            Err(pos) => {
+                self.choices.insert(pos, Choice::new(index));
+                pos
+            }
+        };
+        &mut self.choices[pos]
+    }
+
+    /// Merges one streamed chunk into the message.
+    pub fn apply_chunk(&mut self, chunk: &ChatCompletionChunk) {
+        if self.model.is_none() {
+            self.model = chunk.model.clone().filter(|m| !m.is_empty());
+        }
+        for c in &chunk.choices {
+            let choice = self.choice_mut(c.index);
+            if let Some(delta) = &c.delta {
+                choice.apply_delta(delta);
+            }
+            if let Some(reason) = &c.finish_reason {
+                choice.finish_reason = Some(reason.clone());
+            }
+        }
+        if let Some(usage) = chunk.usage() {
+            self.usage = Some(usage.clone());
+        }
+    }
+
+    /// Takes a whole non-streamed answer.
+    pub fn apply_completion(&mut self, completion: ChatCompletion) {
+        if !completion.model.is_empty() {
+            self.model = Some(completion.model);
+        }
+        for c in completion.choices {
+            let choice = self.choice_mut(c.index);
+            let m = c.message;
+            choice.content = m.content.unwrap_or_default();
+            choice.reasoning = m.reasoning_content.or(m.reasoning).unwrap_or_default();
+            choice.refusal = m.refusal;
+            choice.tool_calls = m.tool_calls;
+            choice.function_call = m.function_call;
+            choice.finish_reason = c.finish_reason;
+        }
+        self.usage = completion.usage;
+        self.state = MessageState::Done;
+    }
+
+    /// Whether every alternative that arrived has a finish reason.
+    pub fn all_choices_finished(&self) -> bool {
+        !self.choices.is_empty() && self.choices.iter().all(|c| c.finish_reason.is_some())
+    }
+
+    /// The stream ended by itself: done if the server said so (`[DONE]` or a finish reason on
+    /// every choice), incomplete otherwise.
+    pub fn end_stream(&mut self, saw_done: bool) {
+        if saw_done || self.all_choices_finished() {
+            self.state = MessageState::Done;
+        } else {
+            self.state = MessageState::Incomplete;
+            self.error = Some(ChatError::Incomplete);
+        }
+    }
+
+    /// The request or stream failed; what arrived stays.
+    pub fn fail(&mut self, error: ChatError) {
+        self.state = MessageState::Failed;
+        self.error = Some(error);
+    }
+
+    /// The user stopped the answer; what arrived stays.
+    pub fn stop(&mut self) {
+        self.state = MessageState::Stopped;
+    }
+
+    pub fn is_streaming(&self) -> bool {
+        self.state == MessageState::Streaming
+    }
+}

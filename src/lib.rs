@@ -1,0 +1,13 @@
+//! Confab: an embeddable chat widget for OpenAI-compatible chat completions servers.
+//!
+//! The chat logic lives in `confab-core` (no browser APIs); this crate is the browser side:
+//! configuration from the page, the streaming fetch, reactive chat state, and the components.
+
+pub mod chat;
+pub mod components;
+pub mod config;
+pub mod mount;
+pub mod transport;
+
+pub use config::WidgetConfig;
+pub use mount::mount_in_shadow;

@@ -1,1 +1,150 @@
-fn main() {}
+//! `cargo xtask serve | test | dist`: the project's automation, in Rust.
+//!
+//! Every command first makes sure the tools it needs are installed, at the versions the project
+//! pins, and installs what is missing from the package registries (never from elsewhere).
+
+mod setup;
+mod summary;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(),
+        Some("dist") => dist().map(|dir| println!("The release embed is in {}", dir.display())),
+        _ => {
+            eprintln!("usage: cargo xtask serve [--port N] | test | dist");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// Runs a command to completion, failing with its name if it fails.
+pub fn run(cmd: &mut Command) -> Result {
+    let status = cmd.status().map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// A child process that is killed when dropped (Ctrl-C, an error, or the end of `serve`).
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(args: &[String]) -> Result {
+    let port: u16 = match args {
+        [flag, p] if flag == "--port" => p.parse().map_err(|_| "--port takes a number")?,
+        [] => 8080,
+        _ => return Err("usage: cargo xtask serve [--port N]".into()),
+    };
+    let env = setup::ensure_build_tools()?;
+    run(cargo().args(["build", "-p", "confab-server"]))?;
+    let mock_port = 8787;
+    let server = Command::new(root().join("target/debug/confab-server"))
+        .args(["--mock", "--port", &mock_port.to_string()])
+        .spawn()
+        .map_err(|e| format!("could not start confab-server: {e}"))?;
+    let _server = Guard(server);
+    println!();
+    println!("  Confab:       http://127.0.0.1:{port}/");
+    println!("  Mock API:     http://127.0.0.1:{mock_port}/v1 (proxied at /v1)");
+    println!("  Try a fault:  http://127.0.0.1:{port}/?model=mock-429-once  (see /v1/models for all)");
+    println!("  Ctrl-C stops both.");
+    println!();
+    let status = Command::new("trunk")
+        .current_dir(root())
+        .envs(env)
+        .args(["serve", "--port", &port.to_string()])
+        .status()
+        .map_err(|e| format!("could not start trunk: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("trunk serve ended: {status}"))
+    }
+}
+
+/// Builds the release widget into `dist/` and returns that directory.
+pub fn dist() -> Result<PathBuf> {
+    let env = setup::ensure_build_tools()?;
+    let dir = root().join("dist");
+    run(Command::new("trunk")
+        .current_dir(root())
+        .envs(env)
+        .args(["build", "--release", "--dist"])
+        .arg(&dir))?;
+    Ok(dir)
+}
+
+fn test() -> Result {
+    let env = setup::ensure_test_tools()?;
+    let mut totals = summary::Totals::default();
+
+    println!("\n== 1/3 native tests (cargo test --workspace)");
+    totals.step(
+        "native tests",
+        cargo().envs(env.clone()).args(["test", "--workspace", "--exclude", "confab-e2e"]),
+    );
+
+    println!("\n== 2/3 browser component tests (wasm-bindgen-test in headless Chromium)");
+    totals.step(
+        "wasm-bindgen-test",
+        cargo()
+            .envs(env.clone())
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+            .args(["test", "-p", "confab", "--target", "wasm32-unknown-unknown"]),
+    );
+
+    println!("\n== 3/3 end-to-end tests (widget + confab-server --mock + Chromium via WebDriver)");
+    let e2e_dist = root().join("target/e2e-dist");
+    let built = run(Command::new("trunk")
+        .current_dir(root())
+        .envs(env.clone())
+        .args(["build", "--release", "--dist"])
+        .arg(&e2e_dist))
+    .and_then(|()| run(cargo().args(["build", "-p", "confab-server"])));
+    match built {
+        Ok(()) => totals.step(
+            "end-to-end",
+            cargo()
+                .envs(env)
+                .env("CONFAB_DIST", &e2e_dist)
+                .env("CONFAB_SERVER", root().join("target/debug/confab-server"))
+                .args(["test", "-p", "confab-e2e", "--", "--test-threads=2"]),
+        ),
+        Err(e) => totals.broken("end-to-end build", &e),
+    }
+
+    totals.finish()
+}

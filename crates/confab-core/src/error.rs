@@ -138,7 +138,7 @@ impl ChatError {
 }
 
 /// A body as a short text: a proxy's HTML error page reduced to its title or its text.
-fn body_text(body: &str) -> String {
+pub fn body_text(body: &str) -> String {
     let trimmed = body.trim();
     let looks_html = trimmed.starts_with('<');
     let text = if looks_html {

@@ -1,0 +1,200 @@
+//! The end-to-end harness: starts `confab-server --mock` (serving the built widget) and a
+//! headless Chromium through chromedriver, each on a free port, and kills both when dropped —
+//! also when a test panics.
+//!
+//! `cargo xtask test` builds the widget and the server and passes their paths in
+//! `CONFAB_DIST` and `CONFAB_SERVER`; a test run without them fails and says so.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+
+fn required_path(var: &str) -> PathBuf {
+    let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        panic!("{var} is not set: run the end-to-end tests through `cargo xtask test`, which builds what they need")
+    });
+    assert!(path.exists(), "{var}={} does not exist; run `cargo xtask test`", path.display());
+    path
+}
+
+/// A process in its own process group, killed with the whole group on drop.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // `--` so that the negative number is a process group, not an option.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// `confab-server --mock` on a free port.
+pub struct Server {
+    _process: Group,
+    pub url: String,
+}
+
+impl Server {
+    /// Starts the mock serving the built widget, with extra arguments (pace, headers).
+    pub fn start(extra: &[&str]) -> Server {
+        let bin = required_path("CONFAB_SERVER");
+        let dist = required_path("CONFAB_DIST");
+        let mut child = Command::new(bin)
+            .args(["--mock", "--port", "0", "--static"])
+            .arg(&dist)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .expect("start confab-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read the server's first line");
+        let url = line
+            .trim()
+            .strip_prefix("confab-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from confab-server: {line:?}"))
+            .to_owned();
+        Server {
+            _process: Group(child),
+            url,
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Headless Chromium driven through chromedriver.
+pub struct Browser {
+    pub client: Client,
+    _driver: Group,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start chromedriver (cargo xtask test installs it)");
+        let driver = Group(driver);
+        let profile = std::env::temp_dir().join(format!("confab-e2e-{}-{port}", std::process::id()));
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-extensions", "--window-size=1000,800",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let caps = match caps {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("could not start Chromium through chromedriver: {e}"),
+            }
+        };
+        Browser {
+            client,
+            _driver: driver,
+            _profile: TempDir(profile),
+        }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Runs JavaScript in the page; `args` are available as `arguments[i]`.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until `script` (an expression over `root`, the widget's shadow root) is truthy,
+    /// and returns its value.
+    pub async fn wait_for(&self, what: &str, expr: &str, timeout: Duration) -> Value {
+        let script = format!("{SHADOW}\nreturn ({expr});");
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.js(&script, vec![]).await;
+            if truthy(&v) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {timeout:?} waiting for {what} ({expr}); last value {v}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Evaluates an expression over `root`, the widget's shadow root.
+    pub async fn eval(&self, expr: &str) -> Value {
+        self.js(&format!("{SHADOW}\nreturn ({expr});"), vec![]).await
+    }
+
+    /// Types into the composer with real key events; `\u{E007}` is Enter.
+    pub async fn type_in_composer(&self, text: &str) {
+        self.eval("(root.querySelector('textarea').focus(), true)").await;
+        let el = self.client.active_element().await.expect("focused textarea");
+        el.send_keys(text).await.expect("type");
+    }
+
+    /// Closes the WebDriver session (the process group is killed on drop anyway).
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// JS prelude: `root` is the standalone widget's shadow root.
+pub const SHADOW: &str = "const root = document.querySelector('#confab').shadowRoot;\n\
+    const last = (sel) => { const all = root ? root.querySelectorAll(sel) : []; return all[all.length - 1] || null; };";
+
+pub const ENTER: &str = "\u{E007}";
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}

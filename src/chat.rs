@@ -1,0 +1,212 @@
+//! The chat's reactive state and what the user can do with it: send, stop, and the request
+//! lifecycle (streaming, automatic retry of rate-limited requests).
+//!
+//! Each message lives in its own signal, so a streamed token notifies only its own bubble; the
+//! list signal changes only when a message is added or removed.
+
+use confab_core::api::ChatCompletionRequest;
+use confab_core::conversation::request_messages;
+use confab_core::retry::{backoff_ms, MAX_RETRIES, MAX_WAIT_MS};
+use confab_core::{ChatError, Message, MessageId, MessageState, Role, StreamEvent};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::AbortController;
+
+use crate::config::WidgetConfig;
+use crate::transport::{self, Outcome, Received};
+
+/// A message and the signal that holds it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MessageHandle {
+    pub id: MessageId,
+    pub data: RwSignal<Message>,
+}
+
+/// A rate-limited request waiting to be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryWait {
+    pub message: MessageId,
+    /// Whole seconds left, for the countdown.
+    pub seconds_left: u32,
+    pub attempt: u32,
+}
+
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub messages: RwSignal<Vec<MessageHandle>>,
+    /// Whether an answer is being requested or streamed.
+    pub busy: RwSignal<bool>,
+    pub retry: RwSignal<Option<RetryWait>>,
+    pub config: RwSignal<WidgetConfig>,
+    abort: StoredValue<Option<AbortController>, LocalStorage>,
+    next_id: StoredValue<MessageId>,
+}
+
+impl Chat {
+    pub fn new(config: WidgetConfig) -> Chat {
+        Chat {
+            messages: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(false),
+            retry: RwSignal::new(None),
+            config: RwSignal::new(config),
+            abort: StoredValue::new_local(None),
+            next_id: StoredValue::new(0),
+        }
+    }
+
+    fn push(&self, message: Message) -> MessageHandle {
+        let handle = MessageHandle {
+            id: message.id,
+            data: RwSignal::new(message),
+        };
+        self.messages.update(|v| v.push(handle));
+        handle
+    }
+
+    fn fresh_id(&self) -> MessageId {
+        self.next_id.update_value(|n| *n += 1);
+        self.next_id.get_value()
+    }
+
+    /// Sends what the user typed. Returns false (and does nothing) while an answer is still
+    /// coming or when the text is blank, so the caller keeps the draft.
+    pub fn send(&self, text: &str) -> bool {
+        if self.busy.get_untracked() || text.trim().is_empty() {
+            return false;
+        }
+        let id = self.fresh_id();
+        self.push(Message::text(id, Role::User, text));
+        self.request_reply();
+        true
+    }
+
+    /// Stops the answer being streamed (or a pending retry); what arrived is kept.
+    pub fn stop(&self) {
+        self.abort.with_value(|c| {
+            if let Some(c) = c {
+                c.abort();
+            }
+        });
+    }
+
+    /// Removes every message, stopping an answer in progress.
+    pub fn clear(&self) {
+        self.stop();
+        self.messages.set(Vec::new());
+    }
+
+    fn request_reply(&self) {
+        let chat = *self;
+        let config = self.config.get_untracked();
+        let history: Vec<Message> = self
+            .messages
+            .with_untracked(|v| v.iter().map(|h| h.data.get_untracked()).collect());
+        let mut request = ChatCompletionRequest {
+            model: config.model.clone(),
+            messages: request_messages(config.system_prompt.as_deref(), &history),
+            ..Default::default()
+        };
+        config.params.apply_to(&mut request);
+
+        let id = self.fresh_id();
+        let reply = self.push(Message::pending_reply(id)).data;
+        let Ok(controller) = AbortController::new() else {
+            reply.update(|m| m.fail(ChatError::Network("this browser cannot cancel requests".into())));
+            return;
+        };
+        let signal = controller.signal();
+        self.abort.set_value(Some(controller));
+        self.busy.set(true);
+
+        spawn_local(async move {
+            let url = config.completions_url();
+            let mut attempt = 0;
+            loop {
+                let outcome = transport::send(&url, config.api_key.as_deref(), &request, &signal, |update| {
+                    reply.update(|m| apply(m, update))
+                })
+                .await;
+                match outcome {
+                    Outcome::Finished { saw_done } => reply.update(|m| {
+                        if m.is_streaming() {
+                            m.end_stream(saw_done)
+                        }
+                    }),
+                    Outcome::Aborted => reply.update(|m| m.stop()),
+                    Outcome::Failed(e) if e.is_rate_limit() && attempt < MAX_RETRIES => {
+                        attempt += 1;
+                        let wait = e.retry_after_ms().unwrap_or_else(|| backoff_ms(attempt));
+                        if wait <= MAX_WAIT_MS && chat.count_down(id, attempt, wait, &signal).await {
+                            continue;
+                        }
+                        reply.update(|m| {
+                            if signal.aborted() {
+                                m.stop();
+                                m.error = Some(e);
+                            } else {
+                                m.fail(e)
+                            }
+                        });
+                    }
+                    Outcome::Failed(e) => reply.update(|m| m.fail(e)),
+                }
+                break;
+            }
+            chat.retry.set(None);
+            chat.abort.set_value(None);
+            chat.busy.set(false);
+        });
+    }
+
+    /// Shows a countdown on the message while waiting `wait_ms`; false if the user cancelled.
+    async fn count_down(&self, message: MessageId, attempt: u32, wait_ms: u64, signal: &web_sys::AbortSignal) -> bool {
+        let deadline = js_sys::Date::now() + wait_ms as f64;
+        loop {
+            if signal.aborted() {
+                self.retry.set(None);
+                return false;
+            }
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                self.retry.set(None);
+                return true;
+            }
+            self.retry.set(Some(RetryWait {
+                message,
+                seconds_left: (left / 1000.0).ceil() as u32,
+                attempt,
+            }));
+            sleep_ms(left.min(250.0) as i32).await;
+        }
+    }
+}
+
+fn apply(m: &mut Message, update: Received) {
+    match update {
+        Received::Completion(c) => m.apply_completion(c),
+        Received::Events(events) => {
+            for event in events {
+                match event {
+                    StreamEvent::Chunk(c) => m.apply_chunk(&c),
+                    StreamEvent::Done => {}
+                    StreamEvent::Error(e) => m.fail(e),
+                }
+            }
+        }
+    }
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Whether a message in this state is finished (for styling and announcements).
+pub fn is_final(state: MessageState) -> bool {
+    state != MessageState::Streaming
+}

@@ -1,0 +1,7 @@
+//! The widget's components, one per file. Components read signals and call `Chat` methods;
+//! they do no I/O of their own.
+
+pub mod app;
+pub mod composer;
+pub mod message_list;
+pub mod message_view;

@@ -1,0 +1,159 @@
+//! The network side: one chat completions request through the browser's fetch (gloo-net),
+//! its body read incrementally and decoded by `confab-core` as it arrives.
+
+use confab_core::api::{ChatCompletion, ChatCompletionRequest};
+use confab_core::retry::retry_after_ms;
+use confab_core::{ChatError, ChunkDecoder, StreamEvent};
+use futures_util::StreamExt;
+use gloo_net::http::{Request, Response};
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+/// What a request delivered, in the order it arrived.
+pub enum Received {
+    /// Events decoded from one network read of a streamed body.
+    Events(Vec<StreamEvent>),
+    /// A whole non-streamed answer.
+    Completion(ChatCompletion),
+}
+
+/// How a request ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The body ended; `saw_done` tells whether `[DONE]` (or an error event) ended it.
+    Finished { saw_done: bool },
+    /// The abort signal fired (the user pressed Stop).
+    Aborted,
+    /// The request failed before or while reading the body.
+    Failed(ChatError),
+}
+
+/// Sends `request` to `url` and calls `on_update` as the answer arrives.
+pub async fn send(
+    url: &str,
+    api_key: Option<&str>,
+    request: &ChatCompletionRequest,
+    signal: &AbortSignal,
+    mut on_update: impl FnMut(Received),
+) -> Outcome {
+    let streaming = request.stream.unwrap_or(false);
+    let body = match serde_json::to_string(request) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Failed(ChatError::Network(format!("could not encode the request: {e}"))),
+    };
+    let mut builder = Request::post(url)
+        .header("Content-Type", "application/json")
+        .header("Accept", if streaming { "text/event-stream" } else { "application/json" })
+        .abort_signal(Some(signal));
+    if let Some(key) = api_key.filter(|k| !k.is_empty()) {
+        builder = builder.header("Authorization", &format!("Bearer {key}"));
+    }
+    let response = match builder.body(body) {
+        Ok(r) => r.send().await,
+        Err(e) => Err(e),
+    };
+    let response = match response {
+        Ok(r) => r,
+        Err(_) if signal.aborted() => return Outcome::Aborted,
+        Err(e) => return Outcome::Failed(ChatError::Network(network_reason(&e))),
+    };
+    if !response.ok() {
+        return Outcome::Failed(http_error(&response).await);
+    }
+    let content_type = response.headers().get("content-type").unwrap_or_default();
+    if content_type.contains("text/event-stream") {
+        read_stream(response, signal, on_update).await
+    } else {
+        // A server that ignores `stream: true` and sends a whole answer is still understood;
+        // anything else (an HTML page, plain text) is an error.
+        let text = match response.text().await {
+            Ok(t) => t,
+            Err(_) if signal.aborted() => return Outcome::Aborted,
+            Err(e) => return Outcome::Failed(ChatError::Network(network_reason(&e))),
+        };
+        match serde_json::from_str::<ChatCompletion>(&text) {
+            Ok(c) if content_type.contains("json") && !c.choices.is_empty() => {
+                on_update(Received::Completion(c));
+                Outcome::Finished { saw_done: true }
+            }
+            _ => {
+                if let Some(e) = serde_json::from_str(&text)
+                    .ok()
+                    .and_then(|v| confab_core::api::ErrorObject::from_json(&v))
+                {
+                    return Outcome::Failed(ChatError::Stream(e));
+                }
+                Outcome::Failed(ChatError::NotEventStream {
+                    content_type: if content_type.is_empty() { "no content type".into() } else { content_type },
+                    body: confab_core::error::body_text(&text),
+                })
+            }
+        }
+    }
+}
+
+async fn read_stream(response: Response, signal: &AbortSignal, mut on_update: impl FnMut(Received)) -> Outcome {
+    let Some(raw) = response.body() else {
+        return Outcome::Finished { saw_done: false };
+    };
+    let mut body = wasm_streams::ReadableStream::from_raw(raw.unchecked_into()).into_stream();
+    let mut decoder = ChunkDecoder::new();
+    let mut saw_done = false;
+    while let Some(read) = body.next().await {
+        match read {
+            Ok(bytes) => {
+                let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
+                let events = decoder.feed(&bytes);
+                saw_done |= decoder.ended();
+                if !events.is_empty() {
+                    on_update(Received::Events(events));
+                }
+                if saw_done {
+                    // `[DONE]` or an error event: nothing after it matters.
+                    return Outcome::Finished { saw_done };
+                }
+            }
+            Err(_) if signal.aborted() => return Outcome::Aborted,
+            Err(e) => {
+                let events = decoder.finish();
+                if !events.is_empty() {
+                    on_update(Received::Events(events));
+                }
+                let reason = js_error_text(&e);
+                return Outcome::Failed(ChatError::Network(format!("the connection dropped mid-answer: {reason}")));
+            }
+        }
+    }
+    let events = decoder.finish();
+    saw_done |= decoder.ended();
+    if !events.is_empty() {
+        on_update(Received::Events(events));
+    }
+    Outcome::Finished { saw_done }
+}
+
+async fn http_error(response: &Response) -> ChatError {
+    let headers = response.headers();
+    let now = js_sys::Date::now() as u64;
+    let retry = retry_after_ms(
+        headers.get("retry-after-ms").as_deref(),
+        headers.get("retry-after").as_deref(),
+        now,
+    );
+    let body = response.text().await.unwrap_or_default();
+    ChatError::from_http(response.status(), &body, retry)
+}
+
+fn network_reason(e: &gloo_net::Error) -> String {
+    match e {
+        gloo_net::Error::JsError(js) => js.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}

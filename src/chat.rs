@@ -89,6 +89,25 @@ impl Chat {
         });
     }
 
+    /// Replaces the conversation with `messages` (restored history). An answer that was still
+    /// streaming when it was saved can never finish now: it is marked incomplete.
+    pub fn restore(&self, messages: Vec<Message>) {
+        self.stop();
+        let mut max_id = 0;
+        let handles = messages
+            .into_iter()
+            .map(|mut m| {
+                if m.is_streaming() {
+                    m.end_stream(false);
+                }
+                max_id = max_id.max(m.id);
+                MessageHandle { id: m.id, data: RwSignal::new(m) }
+            })
+            .collect();
+        self.next_id.set_value(max_id);
+        self.messages.set(handles);
+    }
+
     /// Removes every message, stopping an answer in progress.
     pub fn clear(&self) {
         self.stop();

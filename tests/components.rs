@@ -1,0 +1,167 @@
+//! Component tests in headless Chromium (wasm-bindgen-test): mount into a fresh element, let
+//! the reactive system run, and assert on the DOM.
+#![cfg(target_arch = "wasm32")]
+
+use confab::chat::Chat;
+use confab::components::composer::Composer;
+use confab::components::message_list::MessageList;
+use confab::WidgetConfig;
+use confab_core::{ChatError, Message, Role};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fresh_host() -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    host
+}
+
+/// Lets Leptos run its effects (they are scheduled asynchronously).
+async fn tick() {
+    confab::chat::sleep_ms(0).await;
+    confab::chat::sleep_ms(0).await;
+}
+
+fn all(root: &Element, sel: &str) -> Vec<Element> {
+    let list = root.query_selector_all(sel).unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into()).collect()
+}
+
+fn text(root: &Element, sel: &str) -> String {
+    root.query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel}"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+/// Mounts a message list over a chat holding `messages`; returns the host and the chat.
+fn mount_list(messages: Vec<Message>) -> (HtmlElement, Chat) {
+    let host = fresh_host();
+    let (tx, rx) = std::sync::mpsc::channel();
+    leptos::mount::mount_to(host.clone(), move || {
+        let chat = Chat::new(WidgetConfig::default());
+        chat.restore(messages);
+        provide_context(chat);
+        tx.send(chat).unwrap();
+        view! { <MessageList/> }
+    })
+    .forget();
+    (host, rx.recv().unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn empty_conversation_names_the_model() {
+    let (host, _) = mount_list(vec![]);
+    tick().await;
+    assert!(text(&host, ".confab__empty").contains("mock"));
+    assert_eq!(host.query_selector(".confab__log").unwrap().unwrap().get_attribute("role").as_deref(), Some("log"));
+}
+
+#[wasm_bindgen_test]
+async fn user_text_is_shown_as_text_with_whitespace_kept() {
+    let hostile = "<script>alert(1)</script>\n  <img src=x onerror=alert(2)>";
+    let (host, _) = mount_list(vec![Message::text(1, Role::User, hostile)]);
+    tick().await;
+    assert_eq!(text(&host, ".confab__msg--user .confab__content"), hostile);
+    assert!(all(&host, "script").is_empty(), "no element was created from the text");
+    assert!(all(&host, "img").is_empty(), "no element was created from the text");
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
+    let mut reply = Message::pending_reply(2);
+    reply.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#).unwrap());
+    reply.fail(ChatError::from_http(401, r#"{"error":{"message":"bad key","code":"invalid_api_key"}}"#, None));
+    let (host, _) = mount_list(vec![Message::text(1, Role::User, "hi"), reply]);
+    tick().await;
+    assert_eq!(text(&host, ".confab__msg--assistant .confab__content"), "Half an");
+    let error = text(&host, ".confab__error");
+    assert!(error.contains("API key") && error.contains("bad key"), "{error}");
+    assert_eq!(
+        host.query_selector(".confab__msg--assistant").unwrap().unwrap().get_attribute("data-state").as_deref(),
+        Some("error")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_restored_streaming_answer_is_marked_incomplete() {
+    let mut reply = Message::pending_reply(2);
+    reply.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#).unwrap());
+    let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi"), reply]);
+    tick().await;
+    assert_eq!(
+        host.query_selector(".confab__msg--assistant").unwrap().unwrap().get_attribute("data-state").as_deref(),
+        Some("incomplete")
+    );
+    assert!(text(&host, ".confab__error").contains("incomplete"));
+    assert!(!chat.busy.get_untracked());
+}
+
+#[wasm_bindgen_test]
+async fn a_token_updates_only_its_own_bubble() {
+    let mut streaming = Message::pending_reply(2);
+    streaming.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap());
+    let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi")]);
+    tick().await;
+    let first_user = host.query_selector(".confab__msg--user").unwrap().unwrap();
+    // Append an answer and stream into it: the user's bubble must stay the very same node.
+    chat.messages.update(|v| {
+        v.push(confab::chat::MessageHandle { id: 2, data: RwSignal::new(streaming) })
+    });
+    tick().await;
+    let reply = chat.messages.get_untracked()[1].data;
+    for piece in ["b", "c", "d"] {
+        let chunk = format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"{piece}"}}}}]}}"#);
+        reply.update(|m| m.apply_chunk(&serde_json::from_str(&chunk).unwrap()));
+        tick().await;
+    }
+    assert_eq!(text(&host, ".confab__msg--assistant .confab__content"), "abcd");
+    let same = host.query_selector(".confab__msg--user").unwrap().unwrap();
+    assert!(first_user.is_same_node(Some(&same)), "the user's bubble was not re-created");
+}
+
+#[wasm_bindgen_test]
+async fn send_is_disabled_until_there_is_text() {
+    let host = fresh_host();
+    leptos::mount::mount_to(host.clone(), || {
+        provide_context(Chat::new(WidgetConfig::default()));
+        view! { <Composer/> }
+    })
+    .forget();
+    tick().await;
+    let button: web_sys::HtmlButtonElement = host.query_selector(".confab__send").unwrap().unwrap().unchecked_into();
+    assert!(button.disabled());
+    let input: web_sys::HtmlTextAreaElement = host.query_selector("textarea").unwrap().unwrap().unchecked_into();
+    input.set_value("   ");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    tick().await;
+    assert!(button.disabled(), "whitespace only is not sendable");
+    input.set_value("hello");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    tick().await;
+    assert!(!button.disabled());
+}
+
+#[wasm_bindgen_test]
+async fn configuration_problems_are_shown_and_defaults_used() {
+    let host = fresh_host();
+    let mut config = WidgetConfig::default();
+    config.set("temperature", "7");
+    config.set("model", "");
+    assert_eq!(config.model, "mock");
+    confab::mount_in_shadow(&host, config);
+    tick().await;
+    let shadow = host.shadow_root().expect("an open shadow root");
+    let root: Element = shadow.query_selector(".confab").unwrap().unwrap();
+    let problems: Vec<String> = all(&root, ".confab__problem").iter().map(|e| e.text_content().unwrap()).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("`temperature` must be a number from 0 to 2"), "{problems:?}");
+    assert!(problems[1].contains("`model`"), "{problems:?}");
+    assert_eq!(shadow.adopted_style_sheets().length(), 1, "the stylesheet is adopted inside the shadow root");
+}

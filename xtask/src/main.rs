@@ -148,3 +148,24 @@ fn test() -> Result {
 
     totals.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The architecture invariant, checked: confab-core's dependency tree has no browser crate.
+    #[test]
+    fn confab_core_depends_on_no_browser_api() {
+        let out = super::cargo()
+            .args(["tree", "-p", "confab-core", "--prefix", "none", "-e", "normal,build", "--target", "all"])
+            .output()
+            .expect("cargo tree");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tree = String::from_utf8_lossy(&out.stdout);
+        assert!(tree.contains("serde"), "the tree was read: {tree}");
+        for banned in ["web-sys", "js-sys", "wasm-bindgen", "leptos"] {
+            assert!(
+                !tree.lines().any(|l| l.starts_with(&format!("{banned} "))),
+                "confab-core depends on {banned}:\n{tree}"
+            );
+        }
+    }
+}

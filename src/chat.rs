@@ -7,7 +7,7 @@
 use confab_core::api::ChatCompletionRequest;
 use confab_core::conversation::request_messages;
 use confab_core::retry::{backoff_ms, MAX_RETRIES, MAX_WAIT_MS};
-use confab_core::{ChatError, Message, MessageId, MessageState, Role, StreamEvent};
+use confab_core::{ChatError, Message, MessageId, Role, StreamEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
@@ -101,7 +101,10 @@ impl Chat {
                     m.end_stream(false);
                 }
                 max_id = max_id.max(m.id);
-                MessageHandle { id: m.id, data: RwSignal::new(m) }
+                MessageHandle {
+                    id: m.id,
+                    data: RwSignal::new(m),
+                }
             })
             .collect();
         self.next_id.set_value(max_id);
@@ -114,8 +117,43 @@ impl Chat {
         self.messages.set(Vec::new());
     }
 
-    fn request_reply(&self) {
-        let chat = *self;
+    /// Asks again for the last answer: the last assistant message is replaced.
+    pub fn regenerate(&self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let last_is_answer = self.messages.with_untracked(|v| {
+            v.last()
+                .is_some_and(|h| h.data.with_untracked(|m| m.role == Role::Assistant))
+        });
+        if last_is_answer {
+            self.messages.update(|v| {
+                v.pop();
+            });
+        }
+        if self.messages.with_untracked(|v| !v.is_empty()) {
+            self.request_reply();
+        }
+    }
+
+    /// Continues an answer that the length limit cut off; the new text is appended to it.
+    pub fn continue_answer(&self, id: MessageId) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let Some(handle) = self
+            .messages
+            .with_untracked(|v| v.iter().find(|h| h.id == id).copied())
+        else {
+            return;
+        };
+        // The request includes the cut-off text as the last assistant message.
+        let request = self.build_request();
+        handle.data.update(|m| m.begin_continuation());
+        self.stream_into(handle.data, request);
+    }
+
+    fn build_request(&self) -> ChatCompletionRequest {
         let config = self.config.get_untracked();
         let history: Vec<Message> = self
             .messages
@@ -126,24 +164,45 @@ impl Chat {
             ..Default::default()
         };
         config.params.apply_to(&mut request);
+        request
+    }
 
+    fn request_reply(&self) {
+        let request = self.build_request();
         let id = self.fresh_id();
         let reply = self.push(Message::pending_reply(id)).data;
+        self.stream_into(reply, request);
+    }
+
+    /// Sends `request` and streams the answer into `reply`, retrying rate-limited attempts.
+    fn stream_into(&self, reply: RwSignal<Message>, request: ChatCompletionRequest) {
+        let chat = *self;
+        let config = self.config.get_untracked();
+        let id = reply.with_untracked(|m| m.id);
         let Ok(controller) = AbortController::new() else {
-            reply.update(|m| m.fail(ChatError::Network("this browser cannot cancel requests".into())));
+            reply.update(|m| {
+                m.fail(ChatError::Network(
+                    "this browser cannot cancel requests".into(),
+                ))
+            });
             return;
         };
         let signal = controller.signal();
         self.abort.set_value(Some(controller));
         self.busy.set(true);
+        let started = js_sys::Date::now();
 
         spawn_local(async move {
             let url = config.completions_url();
             let mut attempt = 0;
             loop {
-                let outcome = transport::send(&url, config.api_key.as_deref(), &request, &signal, |update| {
-                    reply.update(|m| apply(m, update))
-                })
+                let outcome = transport::send(
+                    &url,
+                    config.api_key.as_deref(),
+                    &request,
+                    &signal,
+                    |update| reply.update(|m| apply(m, update)),
+                )
                 .await;
                 match outcome {
                     Outcome::Finished { saw_done } => reply.update(|m| {
@@ -155,7 +214,8 @@ impl Chat {
                     Outcome::Failed(e) if e.is_rate_limit() && attempt < MAX_RETRIES => {
                         attempt += 1;
                         let wait = e.retry_after_ms().unwrap_or_else(|| backoff_ms(attempt));
-                        if wait <= MAX_WAIT_MS && chat.count_down(id, attempt, wait, &signal).await {
+                        if wait <= MAX_WAIT_MS && chat.count_down(id, attempt, wait, &signal).await
+                        {
                             continue;
                         }
                         reply.update(|m| {
@@ -171,6 +231,7 @@ impl Chat {
                 }
                 break;
             }
+            reply.update(|m| m.elapsed_ms = Some((js_sys::Date::now() - started).max(0.0) as u64));
             chat.retry.set(None);
             chat.abort.set_value(None);
             chat.busy.set(false);
@@ -178,7 +239,13 @@ impl Chat {
     }
 
     /// Shows a countdown on the message while waiting `wait_ms`; false if the user cancelled.
-    async fn count_down(&self, message: MessageId, attempt: u32, wait_ms: u64, signal: &web_sys::AbortSignal) -> bool {
+    async fn count_down(
+        &self,
+        message: MessageId,
+        attempt: u32,
+        wait_ms: u64,
+        signal: &web_sys::AbortSignal,
+    ) -> bool {
         let deadline = js_sys::Date::now() + wait_ms as f64;
         loop {
             if signal.aborted() {
@@ -223,9 +290,4 @@ pub async fn sleep_ms(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// Whether a message in this state is finished (for styling and announcements).
-pub fn is_final(state: MessageState) -> bool {
-    state != MessageState::Streaming
 }

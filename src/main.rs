@@ -3,7 +3,9 @@
 fn main() {
     console_error_panic_hook_lite();
     let config = confab::WidgetConfig::from_page_query();
-    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
     let host = document
         .get_element_by_id("confab")
         .or_else(|| document.body().map(Into::into))

@@ -24,7 +24,10 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) {
         }
     }
     let document = host.owner_document().expect("a document");
-    let root: HtmlElement = document.create_element("div").expect("a div").unchecked_into();
+    let root: HtmlElement = document
+        .create_element("div")
+        .expect("a div")
+        .unchecked_into();
     root.set_class_name("confab");
     shadow.append_child(&root).expect("append the root");
     leptos::mount::mount_to(root, move || view! { <App config=config/> }).forget();

@@ -39,11 +39,22 @@ pub async fn send(
     let streaming = request.stream.unwrap_or(false);
     let body = match serde_json::to_string(request) {
         Ok(b) => b,
-        Err(e) => return Outcome::Failed(ChatError::Network(format!("could not encode the request: {e}"))),
+        Err(e) => {
+            return Outcome::Failed(ChatError::Network(format!(
+                "could not encode the request: {e}"
+            )))
+        }
     };
     let mut builder = Request::post(url)
         .header("Content-Type", "application/json")
-        .header("Accept", if streaming { "text/event-stream" } else { "application/json" })
+        .header(
+            "Accept",
+            if streaming {
+                "text/event-stream"
+            } else {
+                "application/json"
+            },
+        )
         .abort_signal(Some(signal));
     if let Some(key) = api_key.filter(|k| !k.is_empty()) {
         builder = builder.header("Authorization", &format!("Bearer {key}"));
@@ -84,7 +95,11 @@ pub async fn send(
                     return Outcome::Failed(ChatError::Stream(e));
                 }
                 Outcome::Failed(ChatError::NotEventStream {
-                    content_type: if content_type.is_empty() { "no content type".into() } else { content_type },
+                    content_type: if content_type.is_empty() {
+                        "no content type".into()
+                    } else {
+                        content_type
+                    },
                     body: confab_core::error::body_text(&text),
                 })
             }
@@ -92,7 +107,11 @@ pub async fn send(
     }
 }
 
-async fn read_stream(response: Response, signal: &AbortSignal, mut on_update: impl FnMut(Received)) -> Outcome {
+async fn read_stream(
+    response: Response,
+    signal: &AbortSignal,
+    mut on_update: impl FnMut(Received),
+) -> Outcome {
     let Some(raw) = response.body() else {
         return Outcome::Finished { saw_done: false };
     };
@@ -120,7 +139,9 @@ async fn read_stream(response: Response, signal: &AbortSignal, mut on_update: im
                     on_update(Received::Events(events));
                 }
                 let reason = js_error_text(&e);
-                return Outcome::Failed(ChatError::Network(format!("the connection dropped mid-answer: {reason}")));
+                return Outcome::Failed(ChatError::Network(format!(
+                    "the connection dropped mid-answer: {reason}"
+                )));
             }
         }
     }

@@ -29,7 +29,10 @@ async fn tick() {
 
 fn all(root: &Element, sel: &str) -> Vec<Element> {
     let list = root.query_selector_all(sel).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into())
+        .collect()
 }
 
 fn text(root: &Element, sel: &str) -> String {
@@ -60,7 +63,14 @@ async fn empty_conversation_names_the_model() {
     let (host, _) = mount_list(vec![]);
     tick().await;
     assert!(text(&host, ".confab__empty").contains("mock"));
-    assert_eq!(host.query_selector(".confab__log").unwrap().unwrap().get_attribute("role").as_deref(), Some("log"));
+    assert_eq!(
+        host.query_selector(".confab__log")
+            .unwrap()
+            .unwrap()
+            .get_attribute("role")
+            .as_deref(),
+        Some("log")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -69,22 +79,45 @@ async fn user_text_is_shown_as_text_with_whitespace_kept() {
     let (host, _) = mount_list(vec![Message::text(1, Role::User, hostile)]);
     tick().await;
     assert_eq!(text(&host, ".confab__msg--user .confab__content"), hostile);
-    assert!(all(&host, "script").is_empty(), "no element was created from the text");
-    assert!(all(&host, "img").is_empty(), "no element was created from the text");
+    assert!(
+        all(&host, "script").is_empty(),
+        "no element was created from the text"
+    );
+    assert!(
+        all(&host, "img").is_empty(),
+        "no element was created from the text"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
     let mut reply = Message::pending_reply(2);
-    reply.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#).unwrap());
-    reply.fail(ChatError::from_http(401, r#"{"error":{"message":"bad key","code":"invalid_api_key"}}"#, None));
+    reply.apply_chunk(
+        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#)
+            .unwrap(),
+    );
+    reply.fail(ChatError::from_http(
+        401,
+        r#"{"error":{"message":"bad key","code":"invalid_api_key"}}"#,
+        None,
+    ));
     let (host, _) = mount_list(vec![Message::text(1, Role::User, "hi"), reply]);
     tick().await;
-    assert_eq!(text(&host, ".confab__msg--assistant .confab__content"), "Half an");
-    let error = text(&host, ".confab__error");
-    assert!(error.contains("API key") && error.contains("bad key"), "{error}");
     assert_eq!(
-        host.query_selector(".confab__msg--assistant").unwrap().unwrap().get_attribute("data-state").as_deref(),
+        text(&host, ".confab__msg--assistant .confab__content"),
+        "Half an"
+    );
+    let error = text(&host, ".confab__error");
+    assert!(
+        error.contains("API key") && error.contains("bad key"),
+        "{error}"
+    );
+    assert_eq!(
+        host.query_selector(".confab__msg--assistant")
+            .unwrap()
+            .unwrap()
+            .get_attribute("data-state")
+            .as_deref(),
         Some("error")
     );
 }
@@ -92,11 +125,17 @@ async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
 #[wasm_bindgen_test]
 async fn a_restored_streaming_answer_is_marked_incomplete() {
     let mut reply = Message::pending_reply(2);
-    reply.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#).unwrap());
+    reply.apply_chunk(
+        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#).unwrap(),
+    );
     let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi"), reply]);
     tick().await;
     assert_eq!(
-        host.query_selector(".confab__msg--assistant").unwrap().unwrap().get_attribute("data-state").as_deref(),
+        host.query_selector(".confab__msg--assistant")
+            .unwrap()
+            .unwrap()
+            .get_attribute("data-state")
+            .as_deref(),
         Some("incomplete")
     );
     assert!(text(&host, ".confab__error").contains("incomplete"));
@@ -106,13 +145,18 @@ async fn a_restored_streaming_answer_is_marked_incomplete() {
 #[wasm_bindgen_test]
 async fn a_token_updates_only_its_own_bubble() {
     let mut streaming = Message::pending_reply(2);
-    streaming.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap());
+    streaming.apply_chunk(
+        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap(),
+    );
     let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi")]);
     tick().await;
     let first_user = host.query_selector(".confab__msg--user").unwrap().unwrap();
     // Append an answer and stream into it: the user's bubble must stay the very same node.
     chat.messages.update(|v| {
-        v.push(confab::chat::MessageHandle { id: 2, data: RwSignal::new(streaming) })
+        v.push(confab::chat::MessageHandle {
+            id: 2,
+            data: RwSignal::new(streaming),
+        })
     });
     tick().await;
     let reply = chat.messages.get_untracked()[1].data;
@@ -121,9 +165,15 @@ async fn a_token_updates_only_its_own_bubble() {
         reply.update(|m| m.apply_chunk(&serde_json::from_str(&chunk).unwrap()));
         tick().await;
     }
-    assert_eq!(text(&host, ".confab__msg--assistant .confab__content"), "abcd");
+    assert_eq!(
+        text(&host, ".confab__msg--assistant .confab__content"),
+        "abcd"
+    );
     let same = host.query_selector(".confab__msg--user").unwrap().unwrap();
-    assert!(first_user.is_same_node(Some(&same)), "the user's bubble was not re-created");
+    assert!(
+        first_user.is_same_node(Some(&same)),
+        "the user's bubble was not re-created"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -135,15 +185,27 @@ async fn send_is_disabled_until_there_is_text() {
     })
     .forget();
     tick().await;
-    let button: web_sys::HtmlButtonElement = host.query_selector(".confab__send").unwrap().unwrap().unchecked_into();
+    let button: web_sys::HtmlButtonElement = host
+        .query_selector(".confab__send")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     assert!(button.disabled());
-    let input: web_sys::HtmlTextAreaElement = host.query_selector("textarea").unwrap().unwrap().unchecked_into();
+    let input: web_sys::HtmlTextAreaElement = host
+        .query_selector("textarea")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     input.set_value("   ");
-    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
     tick().await;
     assert!(button.disabled(), "whitespace only is not sendable");
     input.set_value("hello");
-    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
     tick().await;
     assert!(!button.disabled());
 }
@@ -159,9 +221,19 @@ async fn configuration_problems_are_shown_and_defaults_used() {
     tick().await;
     let shadow = host.shadow_root().expect("an open shadow root");
     let root: Element = shadow.query_selector(".confab").unwrap().unwrap();
-    let problems: Vec<String> = all(&root, ".confab__problem").iter().map(|e| e.text_content().unwrap()).collect();
+    let problems: Vec<String> = all(&root, ".confab__problem")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect();
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].contains("`temperature` must be a number from 0 to 2"), "{problems:?}");
+    assert!(
+        problems[0].contains("`temperature` must be a number from 0 to 2"),
+        "{problems:?}"
+    );
     assert!(problems[1].contains("`model`"), "{problems:?}");
-    assert_eq!(shadow.adopted_style_sheets().length(), 1, "the stylesheet is adopted inside the shadow root");
+    assert_eq!(
+        shadow.adopted_style_sheets().length(),
+        1,
+        "the stylesheet is adopted inside the shadow root"
+    );
 }

@@ -33,12 +33,17 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// Runs a command to completion, failing with its name if it fails.
 pub fn run(cmd: &mut Command) -> Result {
-    let status = cmd.status().map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -79,7 +84,9 @@ fn serve(args: &[String]) -> Result {
     println!();
     println!("  Confab:       http://127.0.0.1:{port}/");
     println!("  Mock API:     http://127.0.0.1:{mock_port}/v1 (proxied at /v1)");
-    println!("  Try a fault:  http://127.0.0.1:{port}/?model=mock-429-once  (see /v1/models for all)");
+    println!(
+        "  Try a fault:  http://127.0.0.1:{port}/?model=mock-429-once  (see /v1/models for all)"
+    );
     println!("  Ctrl-C stops both.");
     println!();
     let status = Command::new("trunk")
@@ -114,7 +121,9 @@ fn test() -> Result {
     println!("\n== 1/3 native tests (cargo test --workspace)");
     totals.step(
         "native tests",
-        cargo().envs(env.clone()).args(["test", "--workspace", "--exclude", "confab-e2e"]),
+        cargo()
+            .envs(env.clone())
+            .args(["test", "--workspace", "--exclude", "confab-e2e"]),
     );
 
     println!("\n== 2/3 browser component tests (wasm-bindgen-test in headless Chromium)");
@@ -155,10 +164,24 @@ mod tests {
     #[test]
     fn confab_core_depends_on_no_browser_api() {
         let out = super::cargo()
-            .args(["tree", "-p", "confab-core", "--prefix", "none", "-e", "normal,build", "--target", "all"])
+            .args([
+                "tree",
+                "-p",
+                "confab-core",
+                "--prefix",
+                "none",
+                "-e",
+                "normal,build",
+                "--target",
+                "all",
+            ])
             .output()
             .expect("cargo tree");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let tree = String::from_utf8_lossy(&out.stdout);
         assert!(tree.contains("serde"), "the tree was read: {tree}");
         for banned in ["web-sys", "js-sys", "wasm-bindgen", "leptos"] {

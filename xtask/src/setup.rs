@@ -16,17 +16,23 @@ pub type Env = Vec<(String, String)>;
 fn cargo_home() -> PathBuf {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"))
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
+        })
 }
 
 /// Where binaryen from npm is installed: under cargo's home, shared by every clone.
 fn binaryen_dir() -> PathBuf {
-    cargo_home().join("confab-tools").join(format!("binaryen-{BINARYEN_VERSION}"))
+    cargo_home()
+        .join("confab-tools")
+        .join(format!("binaryen-{BINARYEN_VERSION}"))
 }
 
 fn version_of(program: &str, arg: &str) -> Option<String> {
     let out = Command::new(program).arg(arg).envs(env()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn say(what: &str) {
@@ -40,12 +46,16 @@ fn env() -> Env {
         binaryen_dir().join("node_modules/.bin").display(),
         cargo_home().join("bin").display()
     );
-    vec![("PATH".into(), path), ("TRUNK_OFFLINE".into(), "true".into())]
+    vec![
+        ("PATH".into(), path),
+        ("TRUNK_OFFLINE".into(), "true".into()),
+    ]
 }
 
 /// The wasm-bindgen version Cargo.lock resolves; the CLI must match it exactly.
 fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
@@ -74,7 +84,13 @@ fn ensure_trunk() -> Result {
     let want = format!("trunk {TRUNK_VERSION}");
     if version_of("trunk", "--version").as_deref() != Some(want.as_str()) {
         say(&format!("installing {want} (takes several minutes once)"));
-        run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+        ]))?;
     }
     Ok(())
 }
@@ -88,7 +104,13 @@ fn ensure_wasm_bindgen() -> Result {
     if have.as_deref() != Some(want.as_str()) || !runner_ok {
         say(&format!("installing wasm-bindgen-cli {version}"));
         // Not --locked: its lockfile wants a crate version the registry here lacks.
-        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version, "--force"]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &version,
+            "--force",
+        ]))?;
     }
     Ok(())
 }
@@ -96,9 +118,12 @@ fn ensure_wasm_bindgen() -> Result {
 fn ensure_wasm_opt() -> Result {
     let dir = binaryen_dir();
     let bin = dir.join("node_modules/.bin/wasm-opt");
-    let ok = version_of(bin.to_str().unwrap_or_default(), "--version").is_some_and(|v| v.contains("version 132"));
+    let ok = version_of(bin.to_str().unwrap_or_default(), "--version")
+        .is_some_and(|v| v.contains("version 132"));
     if !ok {
-        say(&format!("installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm"));
+        say(&format!(
+            "installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm"
+        ));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
@@ -109,12 +134,24 @@ fn ensure_wasm_opt() -> Result {
 }
 
 fn ensure_chromium() -> Result {
-    let have = |p: &str| Command::new("which").arg(p).envs(env()).output().is_ok_and(|o| o.status.success());
+    let have = |p: &str| {
+        Command::new("which")
+            .arg(p)
+            .envs(env())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if !(have("chromium") && have("chromedriver")) {
         say("installing Debian's chromium and chromium-driver");
         run(Command::new("apt-get").arg("update"))?;
         run(Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+            .args([
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     Ok(())

@@ -22,7 +22,10 @@ impl Totals {
         self.passed += passed;
         self.failed += failed;
         if !ok && failed == 0 {
-            self.broken(name, "it exited with an error before reporting failed tests");
+            self.broken(
+                name,
+                "it exited with an error before reporting failed tests",
+            );
         } else if passed + failed == 0 {
             self.broken(name, "it ran no test");
         }
@@ -72,7 +75,12 @@ fn parse_result(line: &str) -> Option<(u64, u64)> {
     let rest = line.trim().strip_prefix("test result: ")?;
     let number_before = |word: &str| -> Option<u64> {
         let at = rest.find(word)?;
-        rest[..at].trim_end().rsplit([' ', '.', ';']).next()?.parse().ok()
+        rest[..at]
+            .trim_end()
+            .rsplit([' ', '.', ';'])
+            .next()?
+            .parse()
+            .ok()
     };
     Some((number_before(" passed")?, number_before(" failed")?))
 }
@@ -87,7 +95,10 @@ mod tests {
             parse_result("test result: ok. 22 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s"),
             Some((22, 0))
         );
-        assert_eq!(parse_result("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
+        assert_eq!(
+            parse_result("test result: FAILED. 3 passed; 2 failed; 0 ignored"),
+            Some((3, 2))
+        );
         assert_eq!(parse_result("running 3 tests"), None);
     }
 }

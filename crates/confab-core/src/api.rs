@@ -341,7 +341,11 @@ pub struct ErrorObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
     /// A string on OpenAI, a number on some servers.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "code_as_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "code_as_string"
+    )]
     pub code: Option<String>,
 }
 
@@ -431,15 +435,26 @@ mod tests {
                 r#"{"error":{"message":"bad key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
                 Some(("bad key", Some("invalid_api_key"))),
             ),
-            (r#"{"error":"model 'x' not found"}"#, Some(("model 'x' not found", None))),
-            (r#"{"error":{"message":"overloaded","code":503}}"#, Some(("overloaded", Some("503")))),
-            (r#"{"message":"Unauthorized"}"#, Some(("Unauthorized", None))),
+            (
+                r#"{"error":"model 'x' not found"}"#,
+                Some(("model 'x' not found", None)),
+            ),
+            (
+                r#"{"error":{"message":"overloaded","code":503}}"#,
+                Some(("overloaded", Some("503"))),
+            ),
+            (
+                r#"{"message":"Unauthorized"}"#,
+                Some(("Unauthorized", None)),
+            ),
             (r#"{"choices":[]}"#, None),
         ];
         for (json, expected) in cases {
             let v: Value = serde_json::from_str(json).unwrap();
             let got = ErrorObject::from_json(&v);
-            let got = got.as_ref().map(|e| (e.message.as_str(), e.code.as_deref()));
+            let got = got
+                .as_ref()
+                .map(|e| (e.message.as_str(), e.code.as_deref()));
             assert_eq!(got, expected, "{json}");
         }
     }

@@ -67,7 +67,10 @@ mod tests {
         let mut failed = Message::pending_reply(2);
         failed.fail(ChatError::Network("down".into()));
         let mut stopped = Message::pending_reply(4);
-        stopped.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#).unwrap());
+        stopped.apply_chunk(
+            &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#)
+                .unwrap(),
+        );
         stopped.stop();
         let history = vec![
             Message::text(1, Role::User, "a"),
@@ -78,7 +81,10 @@ mod tests {
             Message::pending_reply(6),
         ];
         let got = request_messages(Some("be brief"), &history);
-        let got: Vec<_> = got.iter().map(|m| (m.role, m.content.as_deref().unwrap_or(""))).collect();
+        let got: Vec<_> = got
+            .iter()
+            .map(|m| (m.role, m.content.as_deref().unwrap_or("")))
+            .collect();
         assert_eq!(
             got,
             vec![

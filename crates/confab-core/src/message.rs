@@ -74,7 +74,11 @@ impl Choice {
         if let Some(text) = &delta.content {
             self.content.push_str(text);
         }
-        if let Some(text) = delta.reasoning_content.as_ref().or(delta.reasoning.as_ref()) {
+        if let Some(text) = delta
+            .reasoning_content
+            .as_ref()
+            .or(delta.reasoning.as_ref())
+        {
             self.reasoning.push_str(text);
         }
         if let Some(text) = &delta.refusal {
@@ -155,6 +159,12 @@ pub struct Message {
     pub error: Option<ChatError>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Milliseconds from sending the request to the end of the answer, measured by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
+    /// While a cut-off answer is being continued: the choice index the new text goes to.
+    #[serde(skip)]
+    continuing: Option<u32>,
 }
 
 impl Message {
@@ -172,6 +182,8 @@ impl Message {
             usage: None,
             error: None,
             model: None,
+            elapsed_ms: None,
+            continuing: None,
         }
     }
 
@@ -187,6 +199,8 @@ impl Message {
             usage: None,
             error: None,
             model: None,
+            elapsed_ms: None,
+            continuing: None,
         }
     }
 
@@ -221,7 +235,13 @@ impl Message {
             self.model = chunk.model.clone().filter(|m| !m.is_empty());
         }
         for c in &chunk.choices {
-            let choice = self.choice_mut(c.index);
+            let index = match self.continuing {
+                // A continuation is a fresh single-choice answer whose text extends ours.
+                Some(target) if c.index == 0 => target,
+                Some(_) => continue,
+                None => c.index,
+            };
+            let choice = self.choice_mut(index);
             if let Some(delta) = &c.delta {
                 choice.apply_delta(delta);
             }
@@ -234,15 +254,45 @@ impl Message {
         }
     }
 
+    /// Reopens the selected alternative, cut off by the length limit, so that the answer to a
+    /// continuation request is appended to it.
+    pub fn begin_continuation(&mut self) {
+        let Some(choice) = self.choices.get_mut(self.selected) else {
+            return;
+        };
+        choice.finish_reason = None;
+        self.continuing = Some(choice.index);
+        self.state = MessageState::Streaming;
+        self.error = None;
+        self.usage = None;
+    }
+
+    /// Whether the selected alternative was cut off by the length limit.
+    pub fn was_cut_off(&self) -> bool {
+        self.finish_reason() == Some(&FinishReason::Length)
+    }
+
     /// Takes a whole non-streamed answer.
     pub fn apply_completion(&mut self, completion: ChatCompletion) {
         if !completion.model.is_empty() {
             self.model = Some(completion.model);
         }
         for c in completion.choices {
-            let choice = self.choice_mut(c.index);
+            let index = match self.continuing {
+                Some(target) if c.index == 0 => target,
+                Some(_) => continue,
+                None => c.index,
+            };
+            let continuing = self.continuing.is_some();
+            let choice = self.choice_mut(index);
             let m = c.message;
-            choice.content = m.content.unwrap_or_default();
+            let text = m.content.unwrap_or_default();
+            if continuing {
+                choice.content.push_str(&text);
+                choice.finish_reason = c.finish_reason;
+                continue;
+            }
+            choice.content = text;
             choice.reasoning = m.reasoning_content.or(m.reasoning).unwrap_or_default();
             choice.refusal = m.refusal;
             choice.tool_calls = m.tool_calls;
@@ -261,6 +311,7 @@ impl Message {
     /// The stream ended by itself: done if the server said so (`[DONE]` or a finish reason on
     /// every choice), incomplete otherwise.
     pub fn end_stream(&mut self, saw_done: bool) {
+        self.continuing = None;
         if saw_done || self.all_choices_finished() {
             self.state = MessageState::Done;
         } else {
@@ -271,16 +322,67 @@ impl Message {
 
     /// The request or stream failed; what arrived stays.
     pub fn fail(&mut self, error: ChatError) {
+        self.continuing = None;
         self.state = MessageState::Failed;
         self.error = Some(error);
     }
 
     /// The user stopped the answer; what arrived stays.
     pub fn stop(&mut self) {
+        self.continuing = None;
         self.state = MessageState::Stopped;
     }
 
     pub fn is_streaming(&self) -> bool {
         self.state == MessageState::Streaming
+    }
+
+    /// Chooses which alternative the conversation continues with.
+    pub fn select(&mut self, position: usize) {
+        if position < self.choices.len() {
+            self.selected = position;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(json: &str) -> ChatCompletionChunk {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_continuation_appends_to_the_selected_alternative() {
+        let mut m = Message::pending_reply(1);
+        m.apply_chunk(&chunk(r#"{"choices":[{"index":0,"delta":{"content":"A"},"finish_reason":"length"},{"index":1,"delta":{"content":"B"},"finish_reason":"length"}]}"#));
+        m.end_stream(true);
+        m.select(1);
+        assert!(m.was_cut_off());
+        m.begin_continuation();
+        assert!(m.is_streaming());
+        m.apply_chunk(&chunk(
+            r#"{"choices":[{"index":0,"delta":{"content":"b"}}]}"#,
+        ));
+        m.apply_chunk(&chunk(
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+        ));
+        m.end_stream(true);
+        assert_eq!(m.content(), "Bb");
+        assert_eq!(
+            m.choices[0].content, "A",
+            "the other alternative is untouched"
+        );
+        assert!(!m.was_cut_off());
+        // After the continuation, chunks go by their own index again.
+        assert_eq!(m.continuing, None);
+    }
+
+    #[test]
+    fn selecting_past_the_end_is_ignored() {
+        let mut m = Message::text(1, Role::User, "x");
+        m.select(5);
+        assert_eq!(m.selected, 0);
     }
 }

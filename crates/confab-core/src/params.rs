@@ -105,7 +105,10 @@ fn boolean(field: &str, value: &str) -> Result<bool, ValidationError> {
     match value.trim() {
         "true" | "" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(invalid(field, format!("must be true or false (got “{value}”)"))),
+        _ => Err(invalid(
+            field,
+            format!("must be true or false (got “{value}”)"),
+        )),
     }
 }
 
@@ -116,24 +119,60 @@ impl Params {
         let empty = value.trim().is_empty();
         match field.as_str() {
             "temperature" => {
-                self.temperature = if empty { None } else { Some(number("temperature", value, 0.0, 2.0)?) }
+                self.temperature = if empty {
+                    None
+                } else {
+                    Some(number("temperature", value, 0.0, 2.0)?)
+                }
             }
-            "top-p" => self.top_p = if empty { None } else { Some(number("top_p", value, 0.0, 1.0)?) },
-            "n" => self.n = if empty { None } else { Some(count("n", value, 1)?) },
+            "top-p" => {
+                self.top_p = if empty {
+                    None
+                } else {
+                    Some(number("top_p", value, 0.0, 1.0)?)
+                }
+            }
+            "n" => {
+                self.n = if empty {
+                    None
+                } else {
+                    Some(count("n", value, 1)?)
+                }
+            }
             "max-tokens" => {
-                self.max_tokens = if empty { None } else { Some(count("max_tokens", value, 1)?) }
+                self.max_tokens = if empty {
+                    None
+                } else {
+                    Some(count("max_tokens", value, 1)?)
+                }
             }
             "presence-penalty" => {
-                self.presence_penalty =
-                    if empty { None } else { Some(number("presence_penalty", value, -2.0, 2.0)?) }
+                self.presence_penalty = if empty {
+                    None
+                } else {
+                    Some(number("presence_penalty", value, -2.0, 2.0)?)
+                }
             }
             "frequency-penalty" => {
-                self.frequency_penalty =
-                    if empty { None } else { Some(number("frequency_penalty", value, -2.0, 2.0)?) }
+                self.frequency_penalty = if empty {
+                    None
+                } else {
+                    Some(number("frequency_penalty", value, -2.0, 2.0)?)
+                }
             }
-            "stop" => self.stop = if empty { Vec::new() } else { parse_stop(value)? },
+            "stop" => {
+                self.stop = if empty {
+                    Vec::new()
+                } else {
+                    parse_stop(value)?
+                }
+            }
             "logit-bias" => {
-                self.logit_bias = if empty { BTreeMap::new() } else { parse_logit_bias(value)? }
+                self.logit_bias = if empty {
+                    BTreeMap::new()
+                } else {
+                    parse_logit_bias(value)?
+                }
             }
             "user" => self.user = if empty { None } else { Some(value.to_owned()) },
             "stream" => self.stream = boolean("stream", value)?,
@@ -177,13 +216,19 @@ impl Params {
 fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
     let list = if value.trim_start().starts_with('[') {
         serde_json::from_str::<Vec<String>>(value).map_err(|_| {
-            invalid("stop", format!("must be a string or a JSON array of strings (got “{value}”)"))
+            invalid(
+                "stop",
+                format!("must be a string or a JSON array of strings (got “{value}”)"),
+            )
         })?
     } else {
         vec![value.to_owned()]
     };
     if list.len() > 4 {
-        return Err(invalid("stop", format!("takes at most 4 sequences (got {})", list.len())));
+        return Err(invalid(
+            "stop",
+            format!("takes at most 4 sequences (got {})", list.len()),
+        ));
     }
     if list.iter().any(String::is_empty) {
         return Err(invalid("stop", "sequences must not be empty".to_owned()));
@@ -201,7 +246,10 @@ fn parse_logit_bias(value: &str) -> Result<BTreeMap<String, f32>, ValidationErro
     })?;
     for (token, bias) in &map {
         if token.parse::<u32>().is_err() {
-            return Err(invalid("logit_bias", format!("keys must be token ids (got “{token}”)")));
+            return Err(invalid(
+                "logit_bias",
+                format!("keys must be token ids (got “{token}”)"),
+            ));
         }
         if !(-100.0..=100.0).contains(bias) {
             return Err(invalid(
@@ -246,16 +294,44 @@ mod tests {
     #[test]
     fn invalid_values_name_the_field_and_the_range() {
         let cases = [
-            ("temperature", "3", "`temperature` must be a number from 0 to 2"),
-            ("temperature", "warm", "`temperature` must be a number from 0 to 2"),
+            (
+                "temperature",
+                "3",
+                "`temperature` must be a number from 0 to 2",
+            ),
+            (
+                "temperature",
+                "warm",
+                "`temperature` must be a number from 0 to 2",
+            ),
             ("top_p", "1.5", "`top_p` must be a number from 0 to 1"),
             ("n", "0", "`n` must be a whole number of at least 1"),
-            ("max-tokens", "-5", "`max_tokens` must be a whole number of at least 1"),
-            ("presence-penalty", "2.5", "`presence_penalty` must be a number from -2 to 2"),
-            ("frequency-penalty", "NaN", "`frequency_penalty` must be a number from -2 to 2"),
+            (
+                "max-tokens",
+                "-5",
+                "`max_tokens` must be a whole number of at least 1",
+            ),
+            (
+                "presence-penalty",
+                "2.5",
+                "`presence_penalty` must be a number from -2 to 2",
+            ),
+            (
+                "frequency-penalty",
+                "NaN",
+                "`frequency_penalty` must be a number from -2 to 2",
+            ),
             ("stop", r#"["a","b","c","d","e"]"#, "`stop` takes at most 4"),
-            ("logit-bias", r#"{"1": 101}"#, "`logit_bias` values must be from -100 to 100"),
-            ("logit-bias", r#"{"x": 1}"#, "`logit_bias` keys must be token ids"),
+            (
+                "logit-bias",
+                r#"{"1": 101}"#,
+                "`logit_bias` values must be from -100 to 100",
+            ),
+            (
+                "logit-bias",
+                r#"{"x": 1}"#,
+                "`logit_bias` keys must be token ids",
+            ),
             ("stream", "maybe", "`stream` must be true or false"),
         ];
         for (k, v, expected) in cases {

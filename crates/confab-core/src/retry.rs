@@ -7,7 +7,11 @@ pub const MAX_WAIT_MS: u64 = 120_000;
 
 /// The wait the server asked for, in milliseconds. `retry-after-ms` wins; `Retry-After` is
 /// seconds or an HTTP date (compared with `now_unix_ms`).
-pub fn retry_after_ms(retry_after_ms: Option<&str>, retry_after: Option<&str>, now_unix_ms: u64) -> Option<u64> {
+pub fn retry_after_ms(
+    retry_after_ms: Option<&str>,
+    retry_after: Option<&str>,
+    now_unix_ms: u64,
+) -> Option<u64> {
     if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
             return Some(ms.round() as u64);
@@ -32,8 +36,18 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
     let mut parts = rest.split_whitespace();
     let day: u64 = parts.next()?.parse().ok()?;
     let month = match parts.next()? {
-        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
-        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
         _ => return None,
     };
     let year: i64 = parts.next()?.parse().ok()?;
@@ -82,11 +96,17 @@ mod tests {
     #[test]
     fn http_date_epoch() {
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
     }
 
     #[test]
     fn backoff_doubles() {
-        assert_eq!((1..=4).map(backoff_ms).collect::<Vec<_>>(), vec![1000, 2000, 4000, 8000]);
+        assert_eq!(
+            (1..=4).map(backoff_ms).collect::<Vec<_>>(),
+            vec![1000, 2000, 4000, 8000]
+        );
     }
 }

@@ -239,7 +239,10 @@ mod tests {
 
     #[test]
     fn multi_byte_characters_split_anywhere() {
-        check("data: héllo wörld 🦀 日本\n\n", &[ev("héllo wörld 🦀 日本")]);
+        check(
+            "data: héllo wörld 🦀 日本\n\n",
+            &[ev("héllo wörld 🦀 日本")],
+        );
     }
 
     #[test]

@@ -35,7 +35,10 @@ fn run(pieces: &[&[u8]]) -> Message {
 fn render(m: &Message) -> String {
     let mut out = format!("state={}", m.state.as_str());
     if let Some(u) = &m.usage {
-        out += &format!(" usage={}/{}/{}", u.prompt_tokens, u.completion_tokens, u.total_tokens);
+        out += &format!(
+            " usage={}/{}/{}",
+            u.prompt_tokens, u.completion_tokens, u.total_tokens
+        );
     }
     if let Some(e) = &m.error {
         out += &format!(" error={e}");
@@ -53,7 +56,10 @@ fn render(m: &Message) -> String {
             out += &format!("\n  refusal {r:?}");
         }
         for t in &c.tool_calls {
-            out += &format!("\n  {} {} {}({})", t.kind, t.id, t.function.name, t.function.arguments);
+            out += &format!(
+                "\n  {} {} {}({})",
+                t.kind, t.id, t.function.name, t.function.arguments
+            );
         }
         if let Some(f) = &c.function_call {
             out += &format!("\n  function_call {}({})", f.name, f.arguments);
@@ -351,7 +357,11 @@ state=error error=error in stream: Upstream overloaded
 #[test]
 fn invalid_json_in_an_event_stops_with_the_payload() {
     check(
-        &sse(&[r#"{"choices":[{"index":0,"delta":{"content":"ok"}}]}"#, "{not json}", "[DONE]"]),
+        &sse(&[
+            r#"{"choices":[{"index":0,"delta":{"content":"ok"}}]}"#,
+            "{not json}",
+            "[DONE]",
+        ]),
         r#"
 state=error error=invalid JSON in the stream (key must be a string at line 1 column 2): {not json}
 [0] "ok""#,

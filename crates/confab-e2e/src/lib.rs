@@ -19,7 +19,11 @@ fn required_path(var: &str) -> PathBuf {
     let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
         panic!("{var} is not set: run the end-to-end tests through `cargo xtask test`, which builds what they need")
     });
-    assert!(path.exists(), "{var}={} does not exist; run `cargo xtask test`", path.display());
+    assert!(
+        path.exists(),
+        "{var}={} does not exist; run `cargo xtask test`",
+        path.display()
+    );
     path
 }
 
@@ -57,7 +61,9 @@ impl Server {
             .expect("start confab-server");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read the server's first line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the server's first line");
         let url = line
             .trim()
             .strip_prefix("confab-server listening on ")
@@ -71,7 +77,11 @@ impl Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Headless Chromium driven through chromedriver.
@@ -100,7 +110,8 @@ impl Browser {
             .spawn()
             .expect("start chromedriver (cargo xtask test installs it)");
         let driver = Group(driver);
-        let profile = std::env::temp_dir().join(format!("confab-e2e-{}-{port}", std::process::id()));
+        let profile =
+            std::env::temp_dir().join(format!("confab-e2e-{}-{port}", std::process::id()));
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
@@ -145,7 +156,10 @@ impl Browser {
 
     /// Runs JavaScript in the page; `args` are available as `arguments[i]`.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Waits until `script` (an expression over `root`, the widget's shadow root) is truthy,
@@ -156,6 +170,7 @@ impl Browser {
         loop {
             let v = self.js(&script, vec![]).await;
             if truthy(&v) {
+                self.settle().await;
                 return v;
             }
             if Instant::now() > deadline {
@@ -165,15 +180,34 @@ impl Browser {
         }
     }
 
+    /// Lets the page finish what a change scheduled: Leptos runs each effect as its own task, so
+    /// one attribute may update a task before the text next to it.
+    pub async fn settle(&self) {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\n\
+                 setTimeout(() => requestAnimationFrame(() => setTimeout(done, 0)), 0);",
+                vec![],
+            )
+            .await
+            .expect("settle");
+    }
+
     /// Evaluates an expression over `root`, the widget's shadow root.
     pub async fn eval(&self, expr: &str) -> Value {
-        self.js(&format!("{SHADOW}\nreturn ({expr});"), vec![]).await
+        self.js(&format!("{SHADOW}\nreturn ({expr});"), vec![])
+            .await
     }
 
     /// Types into the composer with real key events; `\u{E007}` is Enter.
     pub async fn type_in_composer(&self, text: &str) {
-        self.eval("(root.querySelector('textarea').focus(), true)").await;
-        let el = self.client.active_element().await.expect("focused textarea");
+        self.eval("(root.querySelector('textarea').focus(), true)")
+            .await;
+        let el = self
+            .client
+            .active_element()
+            .await
+            .expect("focused textarea");
         el.send_keys(text).await.expect("type");
     }
 

@@ -14,45 +14,93 @@ const ANSWER_STATE: &str = "(last('.confab__msg--assistant') || {dataset: {}}).d
 async fn a_streamed_answer_arrives_in_pieces_and_finishes() {
     let server = Server::start(&["--tokens-per-second", "15"]);
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/?model=mock-echo", server.url)).await;
-    browser.wait_for("the composer", "root && root.querySelector('textarea')", SECS(20)).await;
+    browser
+        .goto(&format!("{}/?model=mock-echo", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
     assert_eq!(
-        browser.eval("root.querySelector('.confab__send').disabled").await,
+        browser
+            .eval("root.querySelector('.confab__send').disabled")
+            .await,
         true,
         "Send is disabled while the draft is empty"
     );
 
     let prompt = "one two three four five six seven eight nine ten eleven twelve";
     browser.type_in_composer(prompt).await;
-    assert_eq!(browser.eval("root.querySelector('.confab__send').disabled").await, false);
+    assert_eq!(
+        browser
+            .eval("root.querySelector('.confab__send').disabled")
+            .await,
+        false
+    );
     browser.type_in_composer(ENTER).await;
 
     // Watch the answer grow: record every distinct text seen until it is done.
     let mut seen: Vec<String> = Vec::new();
     let deadline = std::time::Instant::now() + SECS(20);
     loop {
-        let text = browser.eval(ANSWER).await.as_str().unwrap_or_default().to_owned();
-        let state = browser.eval(ANSWER_STATE).await.as_str().unwrap_or_default().to_owned();
+        let text = browser
+            .eval(ANSWER)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let state = browser
+            .eval(ANSWER_STATE)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if seen.last() != Some(&text) && !text.is_empty() {
             seen.push(text.clone());
         }
         if state == "done" {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the answer never finished; saw {seen:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answer never finished; saw {seen:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let final_text = seen.last().cloned().unwrap_or_default();
     assert_eq!(final_text, prompt, "mock-echo repeats the prompt");
     let partials: Vec<&String> = seen.iter().filter(|t| **t != final_text).collect();
-    assert!(partials.len() >= 2, "expected at least two partial texts before the final one, saw {seen:?}");
+    assert!(
+        partials.len() >= 2,
+        "expected at least two partial texts before the final one, saw {seen:?}"
+    );
     for p in &partials {
-        assert!(prompt.starts_with(p.as_str()), "partial {p:?} is a prefix of the answer");
+        assert!(
+            prompt.starts_with(p.as_str()),
+            "partial {p:?} is a prefix of the answer"
+        );
     }
     // The user's message is there, the draft is cleared, Send is back.
-    assert_eq!(browser.eval("last('.confab__msg--user .confab__content').textContent").await, prompt);
-    assert_eq!(browser.eval("root.querySelector('textarea').value").await, "");
-    browser.wait_for("Send to come back", "root.querySelector('.confab__send')", SECS(5)).await;
+    assert_eq!(
+        browser
+            .eval("last('.confab__msg--user .confab__content').textContent")
+            .await,
+        prompt
+    );
+    assert_eq!(
+        browser.eval("root.querySelector('textarea').value").await,
+        ""
+    );
+    browser
+        .wait_for(
+            "Send to come back",
+            "root.querySelector('.confab__send')",
+            SECS(5),
+        )
+        .await;
     browser.close().await;
 }
 
@@ -60,22 +108,68 @@ async fn a_streamed_answer_arrives_in_pieces_and_finishes() {
 async fn stop_keeps_the_partial_answer() {
     let server = Server::start(&[]);
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/?model=mock-slow", server.url)).await;
-    browser.wait_for("the composer", "root && root.querySelector('textarea')", SECS(20)).await;
-    browser.type_in_composer(&format!("Tell me a story{ENTER}")).await;
+    browser
+        .goto(&format!("{}/?model=mock-slow", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+    browser
+        .type_in_composer(&format!("Tell me a story{ENTER}"))
+        .await;
 
-    browser.wait_for("Stop to appear", "root.querySelector('.confab__stop')", SECS(5)).await;
-    browser.wait_for("some text", &format!("({ANSWER}).length > 10"), SECS(10)).await;
-    browser.eval("(root.querySelector('.confab__stop').click(), true)").await;
-    browser.wait_for("the stopped state", &format!("{ANSWER_STATE} === 'stopped'"), SECS(5)).await;
+    browser
+        .wait_for(
+            "Stop to appear",
+            "root.querySelector('.confab__stop')",
+            SECS(5),
+        )
+        .await;
+    browser
+        .wait_for("some text", &format!("({ANSWER}).length > 10"), SECS(10))
+        .await;
+    browser
+        .eval("(root.querySelector('.confab__stop').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the stopped state",
+            &format!("{ANSWER_STATE} === 'stopped'"),
+            SECS(5),
+        )
+        .await;
 
-    let stopped = browser.eval(ANSWER).await.as_str().unwrap_or_default().to_owned();
-    assert!(stopped.starts_with("This is "), "the partial answer is kept: {stopped:?}");
+    let stopped = browser
+        .eval(ANSWER)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        stopped.starts_with("This is "),
+        "the partial answer is kept: {stopped:?}"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(browser.eval(ANSWER).await, stopped.as_str(), "nothing arrives after Stop");
-    let note = browser.eval("last('.confab__msg--assistant .confab__note').textContent").await;
+    assert_eq!(
+        browser.eval(ANSWER).await,
+        stopped.as_str(),
+        "nothing arrives after Stop"
+    );
+    let note = browser
+        .eval("last('.confab__msg--assistant .confab__note').textContent")
+        .await;
     assert_eq!(note, "Stopped.");
-    browser.wait_for("Send to come back", "root.querySelector('.confab__send')", SECS(5)).await;
+    browser
+        .wait_for(
+            "Send to come back",
+            "root.querySelector('.confab__send')",
+            SECS(5),
+        )
+        .await;
     browser.close().await;
 }
 
@@ -83,12 +177,28 @@ async fn stop_keeps_the_partial_answer() {
 async fn escape_stops_generation() {
     let server = Server::start(&[]);
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/?model=mock-slow", server.url)).await;
-    browser.wait_for("the composer", "root && root.querySelector('textarea')", SECS(20)).await;
+    browser
+        .goto(&format!("{}/?model=mock-slow", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
     browser.type_in_composer(&format!("hi{ENTER}")).await;
-    browser.wait_for("some text", &format!("({ANSWER}).length > 3"), SECS(10)).await;
+    browser
+        .wait_for("some text", &format!("({ANSWER}).length > 3"), SECS(10))
+        .await;
     browser.type_in_composer("\u{E00C}").await; // Escape
-    browser.wait_for("the stopped state", &format!("{ANSWER_STATE} === 'stopped'"), SECS(5)).await;
+    browser
+        .wait_for(
+            "the stopped state",
+            &format!("{ANSWER_STATE} === 'stopped'"),
+            SECS(5),
+        )
+        .await;
     browser.close().await;
 }
 
@@ -96,15 +206,41 @@ async fn escape_stops_generation() {
 async fn shift_enter_makes_a_new_line_and_blank_drafts_are_not_sent() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/?model=mock-echo", server.url)).await;
-    browser.wait_for("the composer", "root && root.querySelector('textarea')", SECS(20)).await;
+    browser
+        .goto(&format!("{}/?model=mock-echo", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
     browser.type_in_composer(&format!("   {ENTER}")).await;
-    assert_eq!(browser.eval("root.querySelectorAll('.confab__msg').length").await, 0);
+    assert_eq!(
+        browser
+            .eval("root.querySelectorAll('.confab__msg').length")
+            .await,
+        0
+    );
     browser.eval("(root.querySelector('textarea').value = '', root.querySelector('textarea').dispatchEvent(new Event('input')), true)").await;
     // Shift+Enter: the WebDriver Shift key is held until released with the NULL key.
-    browser.type_in_composer(&format!("line one\u{E008}{ENTER}\u{E000}line two{ENTER}")).await;
-    browser.wait_for("the answer", &format!("{ANSWER_STATE} === 'done'"), SECS(10)).await;
-    assert_eq!(browser.eval("last('.confab__msg--user .confab__content').textContent").await, "line one\nline two");
+    browser
+        .type_in_composer(&format!("line one\u{E008}{ENTER}\u{E000}line two{ENTER}"))
+        .await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{ANSWER_STATE} === 'done'"),
+            SECS(10),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("last('.confab__msg--user .confab__content').textContent")
+            .await,
+        "line one\nline two"
+    );
     assert_eq!(browser.eval(ANSWER).await, "line one\nline two");
     browser.close().await;
 }
@@ -113,14 +249,38 @@ async fn shift_enter_makes_a_new_line_and_blank_drafts_are_not_sent() {
 async fn an_http_error_is_shown_and_the_message_kept() {
     let server = Server::start(&[]);
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/?model=mock-500", server.url)).await;
-    browser.wait_for("the composer", "root && root.querySelector('textarea')", SECS(20)).await;
-    browser.type_in_composer(&format!("please fail{ENTER}")).await;
-    let error = browser.wait_for("the error", "(last('.confab__error') || {}).textContent", SECS(10)).await;
+    browser
+        .goto(&format!("{}/?model=mock-500", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+    browser
+        .type_in_composer(&format!("please fail{ENTER}"))
+        .await;
+    let error = browser
+        .wait_for(
+            "the error",
+            "(last('.confab__error') || {}).textContent",
+            SECS(10),
+        )
+        .await;
     let error = error.as_str().unwrap_or_default();
-    assert!(error.contains("HTTP 500") && error.contains("The mock was asked to fail"), "{error}");
+    assert!(
+        error.contains("HTTP 500") && error.contains("The mock was asked to fail"),
+        "{error}"
+    );
     assert_eq!(browser.eval(ANSWER_STATE).await, "error");
-    assert_eq!(browser.eval("last('.confab__msg--user .confab__content').textContent").await, "please fail");
+    assert_eq!(
+        browser
+            .eval("last('.confab__msg--user .confab__content').textContent")
+            .await,
+        "please fail"
+    );
     browser.close().await;
 }
 
@@ -128,12 +288,32 @@ async fn an_http_error_is_shown_and_the_message_kept() {
 async fn a_dropped_connection_keeps_the_partial_answer_and_says_so() {
     let server = Server::start(&["--tokens-per-second", "50"]);
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/?model=mock-drop", server.url)).await;
-    browser.wait_for("the composer", "root && root.querySelector('textarea')", SECS(20)).await;
+    browser
+        .goto(&format!("{}/?model=mock-drop", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
     browser.type_in_composer(&format!("hello{ENTER}")).await;
-    let error = browser.wait_for("the error", "(last('.confab__error') || {}).textContent", SECS(10)).await;
-    assert!(error.as_str().unwrap_or_default().contains("connection"), "{error}");
+    let error = browser
+        .wait_for(
+            "the error",
+            "(last('.confab__error') || {}).textContent",
+            SECS(10),
+        )
+        .await;
+    assert!(
+        error.as_str().unwrap_or_default().contains("connection"),
+        "{error}"
+    );
     let partial = browser.eval(ANSWER).await;
-    assert!(partial.as_str().unwrap_or_default().starts_with("This is"), "partial kept: {partial}");
+    assert!(
+        partial.as_str().unwrap_or_default().starts_with("This is"),
+        "partial kept: {partial}"
+    );
     browser.close().await;
 }

@@ -67,7 +67,8 @@ pub fn tokenize(text: &str) -> Vec<&str> {
     let mut in_space = false;
     let mut len = 0;
     for (i, c) in text.char_indices() {
-        let boundary = (in_space && !c.is_whitespace()) || (!in_space && len >= 6 && !c.is_whitespace());
+        let boundary =
+            (in_space && !c.is_whitespace()) || (!in_space && len >= 6 && !c.is_whitespace());
         if boundary && i > start {
             tokens.push(&text[start..i]);
             start = i;
@@ -88,7 +89,13 @@ mod tests {
 
     #[test]
     fn tokens_join_back_into_the_text() {
-        for text in ["", "a", "Hello, wörld 🦀!\n\n  indented", &normal("hi", 0), &long(500)] {
+        for text in [
+            "",
+            "a",
+            "Hello, wörld 🦀!\n\n  indented",
+            &normal("hi", 0),
+            &long(500),
+        ] {
             assert_eq!(tokenize(text).concat(), text);
         }
         assert_eq!(tokenize("Hello world"), vec!["Hello ", "world"]);

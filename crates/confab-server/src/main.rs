@@ -69,7 +69,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         match arg.as_str() {
             "--mock" => mock = true,
             "--host" => config.host = value("--host")?,
-            "--port" => config.port = value("--port")?.parse().map_err(|_| "--port takes a number")?,
+            "--port" => {
+                config.port = value("--port")?
+                    .parse()
+                    .map_err(|_| "--port takes a number")?
+            }
             "--static" => config.static_dir = Some(value("--static")?.into()),
             "--tokens-per-second" => {
                 config.pace.tokens_per_second = value("--tokens-per-second")?
@@ -84,7 +88,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--header" => {
                 let h = value("--header")?;
                 let (name, val) = h.split_once(':').ok_or("--header takes 'Name: value'")?;
-                config.headers.push((name.trim().to_owned(), val.trim().to_owned()));
+                config
+                    .headers
+                    .push((name.trim().to_owned(), val.trim().to_owned()));
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

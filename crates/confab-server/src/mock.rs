@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -54,16 +54,16 @@ pub fn router(config: &Config) -> Router {
             HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value.as_str()),
         ) {
-            app = app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(name, value));
+            app = app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+                name, value,
+            ));
         }
     }
     // The widget may be served from another origin than the API (a CDN and an API host).
-    app.layer(
-        tower_http::cors::CorsLayer::permissive().expose_headers([
-            HeaderName::from_static("retry-after"),
-            HeaderName::from_static("retry-after-ms"),
-        ]),
-    )
+    app.layer(tower_http::cors::CorsLayer::permissive().expose_headers([
+        HeaderName::from_static("retry-after"),
+        HeaderName::from_static("retry-after-ms"),
+    ]))
 }
 
 async fn models() -> Json<Value> {
@@ -81,7 +81,11 @@ fn error_response(status: StatusCode, message: &str, kind: &str, code: &str) -> 
     (status, Json(body)).into_response()
 }
 
-async fn chat_completions(State(state): State<AppState>, body: Bytes) -> Response {
+async fn chat_completions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let req: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -118,7 +122,9 @@ async fn chat_completions(State(state): State<AppState>, body: Bytes) -> Respons
         .unwrap_or("")
         .to_owned();
     let stream = req["stream"].as_bool().unwrap_or(false);
-    let include_usage = req["stream_options"]["include_usage"].as_bool().unwrap_or(false);
+    let include_usage = req["stream_options"]["include_usage"]
+        .as_bool()
+        .unwrap_or(false);
     let n = req["n"].as_u64().unwrap_or(1).clamp(1, 8) as u32;
     let max_tokens = req["max_tokens"].as_u64().map(|m| m as usize);
     let scenario = Scenario::from_model(&model);
@@ -180,6 +186,7 @@ async fn chat_completions(State(state): State<AppState>, body: Bytes) -> Respons
     let texts: Vec<String> = (0..n)
         .map(|i| match scenario {
             Scenario::Echo => prompt.clone(),
+            Scenario::Inspect => inspect(&headers, &req),
             Scenario::Long(tokens) => answer::long(tokens),
             Scenario::Refusal | Scenario::Tools => String::new(),
             _ => answer::normal(&prompt, i),
@@ -188,15 +195,35 @@ async fn chat_completions(State(state): State<AppState>, body: Bytes) -> Respons
     let completion_id = format!("chatcmpl-mock-{}", fnv(&prompt));
 
     if !stream {
-        return Json(whole_completion(&completion_id, &model, &texts, scenario, max_tokens)).into_response();
+        return Json(whole_completion(
+            &completion_id,
+            &model,
+            &texts,
+            scenario,
+            max_tokens,
+        ))
+        .into_response();
     }
 
     let pace = match scenario {
-        Scenario::Slow => Pace { tokens_per_second: 8.0, ..state.pace },
-        Scenario::Fast | Scenario::Long(_) => Pace { tokens_per_second: 0.0, ..state.pace },
+        Scenario::Slow => Pace {
+            tokens_per_second: 8.0,
+            ..state.pace
+        },
+        Scenario::Fast | Scenario::Long(_) => Pace {
+            tokens_per_second: 0.0,
+            ..state.pace
+        },
         _ => state.pace,
     };
-    let events = stream_events(&completion_id, &model, &texts, scenario, include_usage, max_tokens);
+    let events = stream_events(
+        &completion_id,
+        &model,
+        &texts,
+        scenario,
+        include_usage,
+        max_tokens,
+    );
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     tokio::spawn(send_paced(events, pace, tx));
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -209,6 +236,29 @@ async fn chat_completions(State(state): State<AppState>, body: Bytes) -> Respons
         .expect("response")
 }
 
+/// The request as received, for `mock-inspect`: body and headers, the key masked.
+fn inspect(headers: &HeaderMap, req: &Value) -> String {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let authorization = header("authorization").map(|v| match v.strip_prefix("Bearer ") {
+        Some(key) => format!("Bearer <{} characters>", key.len()),
+        None => "<not a Bearer token>".to_owned(),
+    });
+    json!({
+        "headers": {
+            "content-type": header("content-type"),
+            "accept": header("accept"),
+            "authorization": authorization,
+        },
+        "body": req,
+    })
+    .to_string()
+}
+
 fn rate_limited() -> Response {
     let mut r = error_response(
         StatusCode::TOO_MANY_REQUESTS,
@@ -216,8 +266,10 @@ fn rate_limited() -> Response {
         "requests",
         "rate_limit_exceeded",
     );
-    r.headers_mut().insert("retry-after-ms", HeaderValue::from_static("1500"));
-    r.headers_mut().insert("retry-after", HeaderValue::from_static("2"));
+    r.headers_mut()
+        .insert("retry-after-ms", HeaderValue::from_static("1500"));
+    r.headers_mut()
+        .insert("retry-after", HeaderValue::from_static("2"));
     r
 }
 
@@ -251,10 +303,16 @@ fn stream_events(
     let roles: Vec<Value> = (0..texts.len())
         .map(|i| json!({"index": i, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}))
         .collect();
-    events.push(Event::Immediate(data(&chunk(id, model, Value::Array(roles)))));
+    events.push(Event::Immediate(data(&chunk(
+        id,
+        model,
+        Value::Array(roles),
+    ))));
 
     let cut = match scenario {
-        Scenario::Drop | Scenario::ErrorMidStream | Scenario::BadJson | Scenario::NoDone => Some(12),
+        Scenario::Drop | Scenario::ErrorMidStream | Scenario::BadJson | Scenario::NoDone => {
+            Some(12)
+        }
         Scenario::Length => Some(max_tokens.unwrap_or(24).min(24)),
         _ => max_tokens,
     };
@@ -262,7 +320,9 @@ fn stream_events(
     let mut finish = Vec::new();
     for (i, text) in texts.iter().enumerate() {
         if scenario == Scenario::Reasoning {
-            for tok in answer::tokenize("The user wants a demonstration. I will think briefly, then answer.") {
+            for tok in answer::tokenize(
+                "The user wants a demonstration. I will think briefly, then answer.",
+            ) {
                 events.push(Event::Token(data(&chunk(
                     id,
                     model,
@@ -280,7 +340,11 @@ fn stream_events(
             ))));
         }
         completion_tokens += take;
-        let reason = if take < tokens.len() { "length" } else { "stop" };
+        let reason = if take < tokens.len() {
+            "length"
+        } else {
+            "stop"
+        };
         finish.push((i, reason));
     }
     match scenario {
@@ -296,13 +360,17 @@ fn stream_events(
             return events;
         }
         Scenario::BadJson => {
-            events.push(Event::Immediate("data: {\"choices\": [{\"delta\": oops}\n\n".into()));
+            events.push(Event::Immediate(
+                "data: {\"choices\": [{\"delta\": oops}\n\n".into(),
+            ));
             events.push(Event::Immediate("data: [DONE]\n\n".into()));
             return events;
         }
         Scenario::NoDone => return events,
         Scenario::Refusal => {
-            for tok in answer::tokenize("I can't help with that request, because the mock was told to refuse.") {
+            for tok in answer::tokenize(
+                "I can't help with that request, because the mock was told to refuse.",
+            ) {
                 events.push(Event::Token(data(&chunk(
                     id,
                     model,
@@ -312,17 +380,31 @@ fn stream_events(
         }
         Scenario::Tools => {
             let calls = [
-                (0, "call_mock_weather", "get_weather", "{\"city\": \"Paris\", \"unit\": \"celsius\"}"),
-                (1, "call_mock_time", "get_time", "{\"timezone\": \"Europe/Paris\"}"),
+                (
+                    0,
+                    "call_mock_weather",
+                    "get_weather",
+                    "{\"city\": \"Paris\", \"unit\": \"celsius\"}",
+                ),
+                (
+                    1,
+                    "call_mock_time",
+                    "get_time",
+                    "{\"timezone\": \"Europe/Paris\"}",
+                ),
             ];
             for (index, call_id, name, args) in calls {
                 events.push(Event::Token(data(&chunk(id, model, json!([{"index": 0, "delta": {"tool_calls": [
                     {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
                 ]}, "finish_reason": null}])))));
                 for piece in answer::tokenize(args) {
-                    events.push(Event::Token(data(&chunk(id, model, json!([{"index": 0, "delta": {"tool_calls": [
+                    events.push(Event::Token(data(&chunk(
+                        id,
+                        model,
+                        json!([{"index": 0, "delta": {"tool_calls": [
                         {"index": index, "function": {"arguments": piece}}
-                    ]}, "finish_reason": null}])))));
+                    ]}, "finish_reason": null}]),
+                    ))));
                 }
             }
             finish = vec![(0, "tool_calls")];
@@ -334,7 +416,11 @@ fn stream_events(
         .rev()
         .map(|(i, reason)| json!({"index": i, "delta": {}, "finish_reason": reason}))
         .collect();
-    events.push(Event::Immediate(data(&chunk(id, model, Value::Array(finishes)))));
+    events.push(Event::Immediate(data(&chunk(
+        id,
+        model,
+        Value::Array(finishes),
+    ))));
     if include_usage {
         let mut last = chunk(id, model, json!([]));
         last["usage"] = usage(texts, completion_tokens);
@@ -350,7 +436,13 @@ fn usage(texts: &[String], completion_tokens: usize) -> Value {
            "total_tokens": prompt_tokens + completion_tokens})
 }
 
-fn whole_completion(id: &str, model: &str, texts: &[String], scenario: Scenario, max_tokens: Option<usize>) -> Value {
+fn whole_completion(
+    id: &str,
+    model: &str,
+    texts: &[String],
+    scenario: Scenario,
+    max_tokens: Option<usize>,
+) -> Value {
     let mut completion_tokens = 0;
     let choices: Vec<Value> = texts
         .iter()
@@ -382,8 +474,13 @@ fn whole_completion(id: &str, model: &str, texts: &[String], scenario: Scenario,
            "choices": choices, "usage": usage(texts, completion_tokens)})
 }
 
-async fn send_paced(events: Vec<Event>, pace: Pace, tx: mpsc::Sender<Result<Bytes, std::io::Error>>) {
-    let delay = (pace.tokens_per_second > 0.0).then(|| Duration::from_secs_f64(1.0 / pace.tokens_per_second));
+async fn send_paced(
+    events: Vec<Event>,
+    pace: Pace,
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    let delay = (pace.tokens_per_second > 0.0)
+        .then(|| Duration::from_secs_f64(1.0 / pace.tokens_per_second));
     for event in events {
         let text = match event {
             Event::Token(text) => {
@@ -398,7 +495,10 @@ async fn send_paced(events: Vec<Event>, pace: Pace, tx: mpsc::Sender<Result<Byte
                     tokio::time::sleep(d).await;
                 }
                 let _ = tx
-                    .send(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "mock-drop")))
+                    .send(Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "mock-drop",
+                    )))
                     .await;
                 return;
             }
@@ -422,6 +522,7 @@ async fn send_paced(events: Vec<Event>, pace: Pace, tx: mpsc::Sender<Result<Byte
 
 /// A stable id from the prompt, so answers are deterministic.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
-

@@ -40,6 +40,9 @@ pub enum Scenario {
     Reasoning,
     /// A refusal instead of an answer.
     Refusal,
+    /// Answers with what it received: the request body and the headers that matter (the
+    /// `Authorization` value masked), so tests can check what the widget sends.
+    Inspect,
 }
 
 /// The model names `GET /v1/models` lists, with what each does.
@@ -48,7 +51,10 @@ pub const MODELS: &[(&str, &str)] = &[
     ("mock-slow", "the same, 8 tokens per second"),
     ("mock-fast", "the same, as fast as possible"),
     ("mock-echo", "repeats your message"),
-    ("mock-long", "a 20,000-token markdown answer (mock-long-N for N tokens)"),
+    (
+        "mock-long",
+        "a 20,000-token markdown answer (mock-long-N for N tokens)",
+    ),
     ("mock-429", "always HTTP 429 with Retry-After"),
     ("mock-429-once", "HTTP 429 once per prompt, then an answer"),
     ("mock-401", "HTTP 401 invalid API key"),
@@ -65,6 +71,10 @@ pub const MODELS: &[(&str, &str)] = &[
     ("mock-tools", "two tool calls"),
     ("mock-reasoning", "reasoning, then an answer"),
     ("mock-refusal", "a refusal"),
+    (
+        "mock-inspect",
+        "answers with the request it received (key masked)",
+    ),
 ];
 
 impl Scenario {
@@ -96,6 +106,7 @@ impl Scenario {
             "mock-tools" => Scenario::Tools,
             "mock-reasoning" => Scenario::Reasoning,
             "mock-refusal" => Scenario::Refusal,
+            "mock-inspect" => Scenario::Inspect,
             _ => Scenario::Normal,
         }
     }

@@ -27,7 +27,9 @@ fn start(args: &[&str]) -> Mock {
         .spawn()
         .expect("start the mock");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
     Mock { child, addr }
 }
@@ -43,14 +45,23 @@ fn http(mock: &Mock, method: &str, path: &str, body: &str) -> (String, String, V
     .unwrap();
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw); // A dropped stream ends with a reset; keep what came.
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
-    (status.to_owned(), headers.to_ascii_lowercase(), raw[split + 4..].to_vec())
+    (
+        status.to_owned(),
+        headers.to_ascii_lowercase(),
+        raw[split + 4..].to_vec(),
+    )
 }
 
 fn chat(model: &str, extra: &str) -> String {
-    format!(r#"{{"model":"{model}","messages":[{{"role":"user","content":"Hello mock"}}],"stream":true{extra}}}"#)
+    format!(
+        r#"{{"model":"{model}","messages":[{{"role":"user","content":"Hello mock"}}],"stream":true{extra}}}"#
+    )
 }
 
 /// Decodes a streamed body in pieces of `piece` bytes into a message.
@@ -79,13 +90,25 @@ fn decode(body: &[u8], piece: usize) -> Message {
 #[test]
 fn streams_a_markdown_answer_with_usage() {
     let mock = start(&["--tokens-per-second", "0", "--bytes-per-write", "7"]);
-    let (status, headers, body) = http(&mock, "POST", "/v1/chat/completions", &chat("mock", r#","stream_options":{"include_usage":true}"#));
+    let (status, headers, body) = http(
+        &mock,
+        "POST",
+        "/v1/chat/completions",
+        &chat("mock", r#","stream_options":{"include_usage":true}"#),
+    );
     assert!(status.contains("200"), "{status}");
-    assert!(headers.contains("content-type: text/event-stream"), "{headers}");
+    assert!(
+        headers.contains("content-type: text/event-stream"),
+        "{headers}"
+    );
     for piece in [1, 5, 64, 100_000] {
         let m = decode(&body, piece);
         assert_eq!(m.state, MessageState::Done);
-        assert!(m.content().contains("confab-server --mock"), "{}", m.content());
+        assert!(
+            m.content().contains("confab-server --mock"),
+            "{}",
+            m.content()
+        );
         assert!(m.content().contains("```rust"), "markdown-rich");
         assert!(m.usage.as_ref().unwrap().completion_tokens > 10);
     }
@@ -94,7 +117,16 @@ fn streams_a_markdown_answer_with_usage() {
 #[test]
 fn n_alternatives_and_whole_answers() {
     let mock = start(&["--tokens-per-second", "0"]);
-    let m = decode(&http(&mock, "POST", "/v1/chat/completions", &chat("mock", r#","n":3"#)).2, 33);
+    let m = decode(
+        &http(
+            &mock,
+            "POST",
+            "/v1/chat/completions",
+            &chat("mock", r#","n":3"#),
+        )
+        .2,
+        33,
+    );
     assert_eq!(m.choices.len(), 3);
     assert!(m.choices[2].content.starts_with("(Alternative 3)"));
 
@@ -102,43 +134,113 @@ fn n_alternatives_and_whole_answers() {
     let (status, _, body) = http(&mock, "POST", "/v1/chat/completions", body);
     assert!(status.contains("200"));
     let completion: confab_core::api::ChatCompletion = serde_json::from_slice(&body).unwrap();
-    assert_eq!(completion.choices[0].message.content.as_deref(), Some("same words"));
+    assert_eq!(
+        completion.choices[0].message.content.as_deref(),
+        Some("same words")
+    );
     assert!(completion.usage.is_some());
 }
 
 #[test]
 fn faults_by_model_name() {
     let mock = start(&["--tokens-per-second", "0"]);
-    let (status, headers, body) = http(&mock, "POST", "/v1/chat/completions", &chat("mock-429", ""));
+    let (status, headers, body) =
+        http(&mock, "POST", "/v1/chat/completions", &chat("mock-429", ""));
     assert!(status.contains("429"));
-    assert!(headers.contains("retry-after-ms: 1500") && headers.contains("retry-after: 2"), "{headers}");
+    assert!(
+        headers.contains("retry-after-ms: 1500") && headers.contains("retry-after: 2"),
+        "{headers}"
+    );
     assert!(String::from_utf8_lossy(&body).contains("rate_limit_exceeded"));
 
-    let (first, ..) = http(&mock, "POST", "/v1/chat/completions", &chat("mock-429-once", ""));
-    let (second, ..) = http(&mock, "POST", "/v1/chat/completions", &chat("mock-429-once", ""));
-    assert!(first.contains("429") && second.contains("200"), "{first} / {second}");
+    let (first, ..) = http(
+        &mock,
+        "POST",
+        "/v1/chat/completions",
+        &chat("mock-429-once", ""),
+    );
+    let (second, ..) = http(
+        &mock,
+        "POST",
+        "/v1/chat/completions",
+        &chat("mock-429-once", ""),
+    );
+    assert!(
+        first.contains("429") && second.contains("200"),
+        "{first} / {second}"
+    );
 
-    for (model, status) in [("mock-401", "401"), ("mock-403", "403"), ("mock-404", "404"), ("mock-500", "500"), ("mock-502-html", "502")] {
+    for (model, status) in [
+        ("mock-401", "401"),
+        ("mock-403", "403"),
+        ("mock-404", "404"),
+        ("mock-500", "500"),
+        ("mock-502-html", "502"),
+    ] {
         let (got, ..) = http(&mock, "POST", "/v1/chat/completions", &chat(model, ""));
         assert!(got.contains(status), "{model}: {got}");
     }
 
-    let m = decode(&http(&mock, "POST", "/v1/chat/completions", &chat("mock-error-midstream", "")).2, 9);
+    let m = decode(
+        &http(
+            &mock,
+            "POST",
+            "/v1/chat/completions",
+            &chat("mock-error-midstream", ""),
+        )
+        .2,
+        9,
+    );
     assert_eq!(m.state, MessageState::Failed);
     assert!(!m.content().is_empty(), "partial text before the error");
 
-    let m = decode(&http(&mock, "POST", "/v1/chat/completions", &chat("mock-no-done", "")).2, 9);
+    let m = decode(
+        &http(
+            &mock,
+            "POST",
+            "/v1/chat/completions",
+            &chat("mock-no-done", ""),
+        )
+        .2,
+        9,
+    );
     assert_eq!(m.state, MessageState::Incomplete);
 
-    let m = decode(&http(&mock, "POST", "/v1/chat/completions", &chat("mock-length", "")).2, 9);
+    let m = decode(
+        &http(
+            &mock,
+            "POST",
+            "/v1/chat/completions",
+            &chat("mock-length", ""),
+        )
+        .2,
+        9,
+    );
     assert_eq!(m.finish_reason().map(|f| f.as_str()), Some("length"));
 
-    let m = decode(&http(&mock, "POST", "/v1/chat/completions", &chat("mock-tools", "")).2, 9);
+    let m = decode(
+        &http(
+            &mock,
+            "POST",
+            "/v1/chat/completions",
+            &chat("mock-tools", ""),
+        )
+        .2,
+        9,
+    );
     let calls = &m.choices[0].tool_calls;
     assert_eq!(calls.len(), 2);
-    assert_eq!(calls[0].function.arguments, r#"{"city": "Paris", "unit": "celsius"}"#);
+    assert_eq!(
+        calls[0].function.arguments,
+        r#"{"city": "Paris", "unit": "celsius"}"#
+    );
 
-    let (_, headers, _) = http(&mock, "POST", "/v1/chat/completions", &chat("mock-not-sse", ""));
+    let (_, headers, _) = http(
+        &mock,
+        "POST",
+        "/v1/chat/completions",
+        &chat("mock-not-sse", ""),
+    );
     assert!(headers.contains("content-type: text/html"));
 }
 

@@ -15,6 +15,18 @@ use web_sys::AbortController;
 use crate::config::WidgetConfig;
 use crate::transport::{self, Outcome, Received};
 
+/// What the chat tells its embedder (events, persistence).
+pub enum ChatEvent<'a> {
+    /// The user sent a message.
+    Sent(&'a str),
+    /// An answer ended: done, stopped, incomplete or failed.
+    Finished(&'a Message),
+    /// The conversation changed (a message added, removed, selected, or text arrived).
+    Changed,
+}
+
+type Listener = std::rc::Rc<dyn Fn(ChatEvent)>;
+
 /// A message and the signal that holds it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MessageHandle {
@@ -38,8 +50,11 @@ pub struct Chat {
     pub busy: RwSignal<bool>,
     pub retry: RwSignal<Option<RetryWait>>,
     pub config: RwSignal<WidgetConfig>,
+    /// A problem outside any one message (storage), shown above the conversation.
+    pub notice: RwSignal<Option<String>>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<MessageId>,
+    listener: StoredValue<Option<Listener>, LocalStorage>,
 }
 
 impl Chat {
@@ -49,8 +64,39 @@ impl Chat {
             busy: RwSignal::new(false),
             retry: RwSignal::new(None),
             config: RwSignal::new(config),
+            notice: RwSignal::new(None),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new(0),
+            listener: StoredValue::new_local(None),
+        }
+    }
+
+    /// Sets the one listener that hears about sends, finished answers and changes.
+    pub fn set_listener(&self, listener: impl Fn(ChatEvent) + 'static) {
+        self.listener.set_value(Some(std::rc::Rc::new(listener)));
+    }
+
+    fn emit(&self, event: ChatEvent) {
+        // Cloned out first, so a listener may use the chat freely.
+        if let Some(l) = self.listener.try_with_value(|l| l.clone()).flatten() {
+            l(event);
+        }
+    }
+
+    /// All messages, as they are now.
+    pub fn snapshot(&self) -> Vec<Message> {
+        self.messages
+            .with_untracked(|v| v.iter().map(|h| h.data.get_untracked()).collect())
+    }
+
+    /// Chooses which alternative of an answer the conversation continues with.
+    pub fn select_alternative(&self, id: MessageId, position: usize) {
+        if let Some(h) = self
+            .messages
+            .with_untracked(|v| v.iter().find(|h| h.id == id).copied())
+        {
+            h.data.update(|m| m.select(position));
+            self.emit(ChatEvent::Changed);
         }
     }
 
@@ -76,6 +122,7 @@ impl Chat {
         }
         let id = self.fresh_id();
         self.push(Message::text(id, Role::User, text));
+        self.emit(ChatEvent::Sent(text));
         self.request_reply();
         true
     }
@@ -115,6 +162,7 @@ impl Chat {
     pub fn clear(&self) {
         self.stop();
         self.messages.set(Vec::new());
+        self.emit(ChatEvent::Changed);
     }
 
     /// Asks again for the last answer: the last assistant message is replaced.
@@ -171,6 +219,7 @@ impl Chat {
         let request = self.build_request();
         let id = self.fresh_id();
         let reply = self.push(Message::pending_reply(id)).data;
+        self.emit(ChatEvent::Changed);
         self.stream_into(reply, request);
     }
 
@@ -235,6 +284,7 @@ impl Chat {
             chat.retry.set(None);
             chat.abort.set_value(None);
             chat.busy.set(false);
+            reply.with_untracked(|m| chat.emit(ChatEvent::Finished(m)));
         });
     }
 

@@ -1,8 +1,105 @@
-//! The widget's configuration, parsed and validated once where it enters.
+//! The widget's configuration, parsed and validated once where it enters: the page's query
+//! string, the script tag's data attributes, the element's attributes, or a JS object — all
+//! with the same names.
 
 use confab_core::{Params, ValidationError};
 
-/// Everything the widget needs to know to talk to a server.
+/// How the widget sits on the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A floating button that opens the chat panel.
+    Launcher,
+    /// The panel in the page's flow, where the element is.
+    Inline,
+    /// The panel fills the viewport.
+    Fullpage,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Launcher => "launcher",
+            Mode::Inline => "inline",
+            Mode::Fullpage => "fullpage",
+        }
+    }
+}
+
+/// Where the launcher and its panel sit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    BottomRight,
+    BottomLeft,
+    TopRight,
+    TopLeft,
+}
+
+impl Position {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::BottomRight => "bottom-right",
+            Position::BottomLeft => "bottom-left",
+            Position::TopRight => "top-right",
+            Position::TopLeft => "top-left",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+    /// Follows `prefers-color-scheme`.
+    Auto,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+}
+
+/// Where the conversation is kept between page loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persist {
+    Local,
+    Session,
+    None,
+}
+
+/// Every setting's name, as attributes spell them.
+pub const NAMES: &[&str] = &[
+    "endpoint",
+    "model",
+    "api-key",
+    "system-prompt",
+    "title",
+    "greeting",
+    "placeholder",
+    "mode",
+    "position",
+    "theme",
+    "accent",
+    "stream",
+    "temperature",
+    "top-p",
+    "n",
+    "stop",
+    "max-tokens",
+    "presence-penalty",
+    "frequency-penalty",
+    "logit-bias",
+    "user",
+    "include-usage",
+    "persist",
+    "storage-key",
+];
+
+/// Everything the widget needs to know.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WidgetConfig {
     /// Base URL of the API, without a trailing slash: requests go to `{endpoint}/chat/completions`.
@@ -12,9 +109,19 @@ pub struct WidgetConfig {
     pub api_key: Option<String>,
     pub system_prompt: Option<String>,
     pub title: String,
+    /// Shown in the empty conversation.
+    pub greeting: Option<String>,
     pub placeholder: String,
+    pub mode: Mode,
+    pub position: Position,
+    pub theme: Theme,
+    /// A CSS colour for buttons and the user's bubbles.
+    pub accent: Option<String>,
     pub params: Params,
-    /// Problems found while reading the configuration; shown in the widget, defaults used.
+    pub persist: Persist,
+    pub storage_key: String,
+    /// Problems found while reading the configuration, one per setting; shown in the widget
+    /// and on the console, with the default used instead.
     pub problems: Vec<ValidationError>,
 }
 
@@ -26,60 +133,169 @@ impl Default for WidgetConfig {
             api_key: None,
             system_prompt: None,
             title: "Confab".to_owned(),
+            greeting: None,
             placeholder: "Type a message…".to_owned(),
+            mode: Mode::Launcher,
+            position: Position::BottomRight,
+            theme: Theme::Auto,
+            accent: None,
             params: Params::default(),
+            persist: Persist::Local,
+            storage_key: "confab".to_owned(),
             problems: Vec::new(),
         }
     }
 }
 
+/// Accepts `apiKey`, `api_key` and `api-key` alike.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.trim().chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else if c == '_' {
+            out.push('-');
+        } else {
+            out.push(c);
+        }
+    }
+    out.strip_prefix("data-").map(str::to_owned).unwrap_or(out)
+}
+
 impl WidgetConfig {
-    /// Applies one setting by its attribute name. A bad value is recorded as a problem and the
-    /// previous (default) value stays.
-    pub fn set(&mut self, name: &str, value: &str) {
-        let value_trimmed = value.trim();
-        match name {
+    /// Applies one setting by name. `None` (an attribute removed, a `null` value) restores the
+    /// default. A bad value is recorded as a problem naming the setting, and the default stays.
+    pub fn set(&mut self, name: &str, value: Option<&str>) {
+        let name = normalize(name);
+        self.problems.retain(|p| normalize(&p.field) != name);
+        let Some(value) = value else {
+            self.reset(&name);
+            return;
+        };
+        let v = value.trim();
+        let result: Result<(), String> = match name.as_str() {
+            "endpoint" if v.is_empty() => Err("must not be empty".into()),
             "endpoint" => {
-                if value_trimmed.is_empty() {
-                    self.problem(name, "must not be empty");
-                } else {
-                    self.endpoint = value_trimmed.trim_end_matches('/').to_owned();
-                }
+                self.endpoint = v.trim_end_matches('/').to_owned();
+                Ok(())
             }
+            "model" if v.is_empty() => Err("must not be empty".into()),
             "model" => {
-                if value_trimmed.is_empty() {
-                    self.problem(name, "must not be empty");
+                self.model = v.to_owned();
+                Ok(())
+            }
+            "api-key" => {
+                self.api_key = Some(v.to_owned()).filter(|k| !k.is_empty());
+                Ok(())
+            }
+            "system-prompt" => {
+                self.system_prompt = Some(value.to_owned()).filter(|p| !p.trim().is_empty());
+                Ok(())
+            }
+            "title" => {
+                self.title = value.to_owned();
+                Ok(())
+            }
+            "greeting" => {
+                self.greeting = Some(value.to_owned()).filter(|g| !g.trim().is_empty());
+                Ok(())
+            }
+            "placeholder" => {
+                self.placeholder = value.to_owned();
+                Ok(())
+            }
+            "mode" => match v {
+                "launcher" => Ok(self.mode = Mode::Launcher),
+                "inline" => Ok(self.mode = Mode::Inline),
+                "fullpage" => Ok(self.mode = Mode::Fullpage),
+                _ => Err(format!(
+                    "must be launcher, inline or fullpage (got “{value}”)"
+                )),
+            },
+            "position" => match v {
+                "bottom-right" => Ok(self.position = Position::BottomRight),
+                "bottom-left" => Ok(self.position = Position::BottomLeft),
+                "top-right" => Ok(self.position = Position::TopRight),
+                "top-left" => Ok(self.position = Position::TopLeft),
+                _ => Err(format!(
+                    "must be bottom-right, bottom-left, top-right or top-left (got “{value}”)"
+                )),
+            },
+            "theme" => match v {
+                "light" => Ok(self.theme = Theme::Light),
+                "dark" => Ok(self.theme = Theme::Dark),
+                "auto" | "" => Ok(self.theme = Theme::Auto),
+                _ => Err(format!("must be light, dark or auto (got “{value}”)")),
+            },
+            "accent" => {
+                if v.is_empty() {
+                    self.accent = None;
+                    Ok(())
+                } else if is_css_colour(v) {
+                    self.accent = Some(v.to_owned());
+                    Ok(())
                 } else {
-                    self.model = value_trimmed.to_owned();
+                    Err(format!("must be a CSS colour (got “{value}”)"))
                 }
             }
-            "api-key" | "api_key" | "apiKey" => {
-                self.api_key = Some(value_trimmed.to_owned()).filter(|k| !k.is_empty())
+            "persist" => match v {
+                "local" => Ok(self.persist = Persist::Local),
+                "session" => Ok(self.persist = Persist::Session),
+                "none" => Ok(self.persist = Persist::None),
+                _ => Err(format!("must be local, session or none (got “{value}”)")),
+            },
+            "storage-key" if v.is_empty() => Err("must not be empty".into()),
+            "storage-key" => {
+                self.storage_key = v.to_owned();
+                Ok(())
             }
-            "system-prompt" | "system_prompt" | "systemPrompt" => {
-                self.system_prompt = Some(value.to_owned()).filter(|p| !p.trim().is_empty())
-            }
-            "title" => self.title = value.to_owned(),
-            "placeholder" => self.placeholder = value.to_owned(),
-            _ => {
-                if let Err(e) = self.params.set(name, value) {
-                    self.problems.push(e);
-                }
-            }
+            _ => self.params.set(&name, value).map_err(|e| e.message),
+        };
+        if let Err(message) = result {
+            self.problems.push(ValidationError {
+                field: name,
+                message,
+            });
         }
     }
 
-    fn problem(&mut self, field: &str, message: &str) {
-        self.problems.push(ValidationError {
-            field: field.to_owned(),
-            message: message.to_owned(),
-        });
+    fn reset(&mut self, name: &str) {
+        let d = WidgetConfig::default();
+        match name {
+            "endpoint" => self.endpoint = d.endpoint,
+            "model" => self.model = d.model,
+            "api-key" => self.api_key = None,
+            "system-prompt" => self.system_prompt = None,
+            "title" => self.title = d.title,
+            "greeting" => self.greeting = None,
+            "placeholder" => self.placeholder = d.placeholder,
+            "mode" => self.mode = d.mode,
+            "position" => self.position = d.position,
+            "theme" => self.theme = d.theme,
+            "accent" => self.accent = None,
+            "persist" => self.persist = d.persist,
+            "storage-key" => self.storage_key = d.storage_key,
+            other => {
+                let _ = self.params.set(
+                    other,
+                    if other == "stream" || other == "include-usage" {
+                        "true"
+                    } else {
+                        ""
+                    },
+                );
+            }
+        }
     }
 
     /// Reads `?endpoint=…&model=…` (and any other setting) from the page's URL. The endpoint
     /// defaults to the page's own origin's `/v1`.
     pub fn from_page_query() -> WidgetConfig {
-        let mut config = WidgetConfig::default();
+        let mut config = WidgetConfig {
+            mode: Mode::Inline,
+            ..WidgetConfig::default()
+        };
         let Some(location) = web_sys::window().map(|w| w.location()) else {
             return config;
         };
@@ -89,7 +305,7 @@ impl WidgetConfig {
         let search = location.search().unwrap_or_default();
         if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
             for (key, value) in query_pairs(&params) {
-                config.set(&key, &value);
+                config.set(&key, Some(&value));
             }
         }
         config
@@ -97,6 +313,22 @@ impl WidgetConfig {
 
     pub fn completions_url(&self) -> String {
         format!("{}/chat/completions", self.endpoint)
+    }
+}
+
+/// Whether the browser understands `value` as a colour. Outside a browser (native tests),
+/// anything non-empty without `;{}` is taken.
+fn is_css_colour(value: &str) -> bool {
+    if value.contains([';', '{', '}']) {
+        return false;
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::css::supports_with_value("color", value).unwrap_or(false)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        true
     }
 }
 
@@ -109,4 +341,34 @@ fn query_pairs(params: &web_sys::UrlSearchParams) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_every_spelling() {
+        for n in ["apiKey", "api_key", "api-key", "data-api-key"] {
+            assert_eq!(normalize(n), "api-key");
+        }
+        assert_eq!(normalize("topP"), "top-p");
+    }
+
+    #[test]
+    fn a_bad_value_is_a_problem_naming_the_setting_and_the_default_stays() {
+        let mut c = WidgetConfig::default();
+        c.set("mode", Some("sideways"));
+        c.set("temperature", Some("9"));
+        assert_eq!(c.mode, Mode::Launcher);
+        let fields: Vec<&str> = c.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["mode", "temperature"]);
+        // Fixing a setting clears its problem.
+        c.set("mode", Some("inline"));
+        assert_eq!(c.mode, Mode::Inline);
+        assert_eq!(c.problems.len(), 1);
+        // Removing it restores the default.
+        c.set("mode", None);
+        assert_eq!(c.mode, Mode::Launcher);
+    }
 }

@@ -6,7 +6,10 @@
 pub mod chat;
 pub mod components;
 pub mod config;
+pub mod embed;
+pub mod events;
 pub mod mount;
+pub mod storage;
 pub mod transport;
 
 pub use config::WidgetConfig;

@@ -1,21 +1,19 @@
-//! The standalone page: `index.html` built by trunk. Configuration comes from the query string.
+//! The standalone page (`index.html`, built by trunk): it mounts the widget into the element
+//! marked `data-confab-standalone`, configured from the query string. When the same wasm is
+//! loaded by the embed loader (`confab.js`) on someone else's page, there is no such element
+//! and this does nothing.
 
 fn main() {
-    console_error_panic_hook_lite();
-    let config = confab::WidgetConfig::from_page_query();
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document");
-    let host = document
-        .get_element_by_id("confab")
-        .or_else(|| document.body().map(Into::into))
-        .expect("a #confab element or a body");
-    confab::mount_in_shadow(&host, config);
-}
-
-/// Panics go to the console rather than vanishing.
-fn console_error_panic_hook_lite() {
     std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&info.to_string().into());
+        web_sys::console::error_1(&format!("Confab crashed: {info}").into());
     }));
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(Some(host)) = document.query_selector("[data-confab-standalone]") else {
+        return;
+    };
+    let widget = confab::mount_in_shadow(&host, confab::WidgetConfig::from_page_query());
+    // The page's widget lives as long as the page.
+    std::mem::forget(widget);
 }

@@ -1,34 +1,64 @@
 //! Mounting the widget inside an open shadow root, with its stylesheet adopted there, so host
 //! page styles cannot reach it and its styles cannot leak out.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
+use crate::chat::Chat;
 use crate::components::app::App;
-use crate::config::WidgetConfig;
+use crate::config::{Mode, WidgetConfig};
+use crate::embed::Widget;
 
 /// The widget's one stylesheet.
 pub const STYLE: &str = include_str!("../style/confab.css");
 
-/// Mounts the widget in `host`'s shadow root (created if needed). Constructable stylesheets
-/// need no `style-src 'unsafe-inline'`, so this works under a strict CSP.
-pub fn mount_in_shadow(host: &Element, config: WidgetConfig) {
+fn shadow_root(host: &Element) -> ShadowRoot {
     let shadow = host.shadow_root().unwrap_or_else(|| {
         let init = ShadowRootInit::new(ShadowRootMode::Open);
         host.attach_shadow(&init).expect("attach a shadow root")
     });
+    // A remount after destroy() starts from an empty root.
+    while let Some(child) = shadow.first_child() {
+        let _ = shadow.remove_child(&child);
+    }
+    // Constructable stylesheets need no `style-src 'unsafe-inline'`: this works under a strict CSP.
     if let Ok(sheet) = CssStyleSheet::new() {
         if sheet.replace_sync(STYLE).is_ok() {
             shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
         }
     }
+    shadow
+}
+
+/// Mounts the widget in `host`'s shadow root (created if needed) and returns its handle.
+pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
+    let shadow = shadow_root(host);
     let document = host.owner_document().expect("a document");
     let root: HtmlElement = document
         .create_element("div")
         .expect("a div")
         .unchecked_into();
-    root.set_class_name("confab");
+    root.set_class_name("confab-mount");
     shadow.append_child(&root).expect("append the root");
-    leptos::mount::mount_to(root, move || view! { <App config=config/> }).forget();
+
+    for p in &config.problems {
+        web_sys::console::warn_1(
+            &format!("Confab: `{}` {}; the default is used.", p.field, p.message).into(),
+        );
+    }
+    let open_at_start = config.mode != Mode::Launcher;
+    let made: Rc<RefCell<Option<(Chat, RwSignal<bool>)>>> = Rc::default();
+    let out = made.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let chat = Chat::new(config);
+        let open = RwSignal::new(open_at_start);
+        *out.borrow_mut() = Some((chat, open));
+        view! { <App chat=chat open=open/> }
+    });
+    let (chat, open) = made.borrow_mut().take().expect("the app was built");
+    Widget::new(host.clone(), root, chat, open, Box::new(handle))
 }

@@ -214,10 +214,11 @@ async fn send_is_disabled_until_there_is_text() {
 async fn configuration_problems_are_shown_and_defaults_used() {
     let host = fresh_host();
     let mut config = WidgetConfig::default();
-    config.set("temperature", "7");
-    config.set("model", "");
+    config.set("temperature", Some("7"));
+    config.set("model", Some(""));
     assert_eq!(config.model, "mock");
-    confab::mount_in_shadow(&host, config);
+    let widget = confab::mount_in_shadow(&host, config);
+    std::mem::forget(widget);
     tick().await;
     let shadow = host.shadow_root().expect("an open shadow root");
     let root: Element = shadow.query_selector(".confab").unwrap().unwrap();

@@ -1,6 +1,8 @@
 use confab_core::Message;
 use leptos::prelude::*;
 
+use crate::chat::Chat;
+
 /// Switches between the alternatives of an `n` > 1 answer; the chosen one is the one the
 /// conversation continues with.
 #[component]
@@ -10,11 +12,11 @@ pub fn Alternatives(
 ) -> impl IntoView {
     let count = move || message.with(|m| m.choices.len());
     let selected = move || message.with(|m| m.selected);
+    let chat = expect_context::<Chat>();
     let go = move |delta: isize| {
-        message.update(|m| {
-            let n = m.choices.len() as isize;
-            m.select(((m.selected as isize + delta).rem_euclid(n.max(1))) as usize)
-        })
+        let (id, n, selected) =
+            message.with_untracked(|m| (m.id, m.choices.len() as isize, m.selected as isize));
+        chat.select_alternative(id, (selected + delta).rem_euclid(n.max(1)) as usize);
     };
     view! {
         <div class="confab__alts" role="group" aria-label="Alternative answers">

@@ -14,10 +14,12 @@
 pub mod api;
 pub mod conversation;
 pub mod error;
+pub mod export;
 pub mod message;
 pub mod params;
 pub mod retry;
 pub mod sse;
+pub mod store;
 pub mod stream;
 
 pub use api::{FinishReason, Role, Usage};

@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,46 @@ fn required_path(var: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The built widget (`dist/` of a release build).
+pub fn dist() -> PathBuf {
+    required_path("CONFAB_DIST")
+}
+
+/// A directory of test pages, removed when dropped.
+pub struct Site {
+    pub dir: PathBuf,
+}
+
+impl Site {
+    /// Writes `files` (name, content) into a fresh directory; with `with_dist`, the built
+    /// widget's files are copied in too (one origin for page, assets and API).
+    pub fn new(files: &[(&str, String)], with_dist: bool) -> Site {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("confab-site-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("site dir");
+        if with_dist {
+            for entry in std::fs::read_dir(dist()).expect("dist") {
+                let entry = entry.expect("entry");
+                if entry.file_type().is_ok_and(|t| t.is_file()) {
+                    std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+                }
+            }
+        }
+        for (name, content) in files {
+            std::fs::write(dir.join(name), content).expect("write page");
+        }
+        Site { dir }
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A process in its own process group, killed with the whole group on drop.
@@ -49,11 +89,15 @@ pub struct Server {
 impl Server {
     /// Starts the mock serving the built widget, with extra arguments (pace, headers).
     pub fn start(extra: &[&str]) -> Server {
+        Server::serving(&dist(), extra)
+    }
+
+    /// Starts the mock serving the files of `dir`.
+    pub fn serving(dir: &Path, extra: &[&str]) -> Server {
         let bin = required_path("CONFAB_SERVER");
-        let dist = required_path("CONFAB_DIST");
         let mut child = Command::new(bin)
             .args(["--mock", "--port", "0", "--static"])
-            .arg(&dist)
+            .arg(dir)
             .args(extra)
             .stdout(Stdio::piped())
             .process_group(0)
@@ -197,6 +241,37 @@ impl Browser {
     pub async fn eval(&self, expr: &str) -> Value {
         self.js(&format!("{SHADOW}\nreturn ({expr});"), vec![])
             .await
+    }
+
+    /// Evaluates a JS expression in the page (no shadow-root prelude).
+    pub async fn page(&self, expr: &str) -> Value {
+        self.js(&format!("return ({expr});"), vec![]).await
+    }
+
+    /// Waits until a JS expression in the page is truthy, and returns it.
+    pub async fn page_wait(&self, what: &str, expr: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.page(expr).await;
+            if truthy(&v) {
+                self.settle().await;
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {timeout:?} waiting for {what} ({expr}); last value {v}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Types with real key events into whatever has focus.
+    pub async fn type_keys(&self, text: &str) {
+        let el = self
+            .client
+            .active_element()
+            .await
+            .expect("a focused element");
+        el.send_keys(text).await.expect("type");
     }
 
     /// Types into the composer with real key events; `\u{E007}` is Enter.

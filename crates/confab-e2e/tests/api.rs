@@ -11,7 +11,8 @@ const ANSWER: &str = "(last('.confab__msg--assistant .confab__content') || {}).t
 const ANSWER_STATE: &str = "(last('.confab__msg--assistant') || {dataset: {}}).dataset.state || ''";
 
 async fn open(browser: &Browser, server: &Server, query: &str) {
-    browser.goto(&format!("{}/?{query}", server.url)).await;
+    // Each page starts from an empty conversation (history persistence has tests of its own).
+    browser.goto(&format!("{}/?{query}&persist=none", server.url)).await;
     browser
         .wait_for(
             "the composer",

@@ -1,0 +1,132 @@
+//! The saved form of a conversation, versioned. Reading never panics: an older form is
+//! migrated, anything unreadable is reported so the caller can set it aside.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::Role;
+use crate::message::Message;
+
+pub const STORE_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    version: u32,
+    messages: &'a [Message],
+}
+
+#[derive(Deserialize)]
+struct Stored {
+    version: u32,
+    #[serde(default)]
+    messages: Vec<Message>,
+}
+
+/// Why a saved conversation could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("the saved conversation is damaged ({0})")]
+    Corrupt(String),
+    #[error("the saved conversation was written by a newer version of Confab (format {0})")]
+    TooNew(u32),
+}
+
+pub fn encode(messages: &[Message]) -> String {
+    serde_json::to_string(&StoredRef {
+        version: STORE_VERSION,
+        messages,
+    })
+    .unwrap_or_else(|_| "{\"version\":1,\"messages\":[]}".to_owned())
+}
+
+/// Reads a saved conversation. Format 0 (a bare array of `{role, content}`, the API's own
+/// messages format) is migrated.
+pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if let Value::Array(items) = &value {
+        return migrate_v0(items);
+    }
+    let version = value.get("version").and_then(Value::as_u64).unwrap_or(0) as u32;
+    if version > STORE_VERSION {
+        return Err(StoreError::TooNew(version));
+    }
+    let stored: Stored =
+        serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    debug_assert_eq!(stored.version, STORE_VERSION);
+    let mut messages = stored.messages;
+    for m in &mut messages {
+        if m.is_streaming() {
+            // Saved mid-answer: it can never finish now.
+            m.end_stream(false);
+        }
+        if m.selected >= m.choices.len() {
+            m.selected = 0;
+        }
+    }
+    Ok(messages)
+}
+
+fn migrate_v0(items: &[Value]) -> Result<Vec<Message>, StoreError> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let role: Role =
+            serde_json::from_value(item.get("role").cloned().unwrap_or(Value::Null))
+                .map_err(|_| StoreError::Corrupt(format!("message {i} has no valid role")))?;
+        let content = item
+            .get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        out.push(Message::text(i as u64 + 1, role, content));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageState;
+
+    #[test]
+    fn round_trip_and_mid_answer_becomes_incomplete() {
+        let mut streaming = Message::pending_reply(2);
+        streaming.apply_chunk(
+            &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#)
+                .unwrap(),
+        );
+        let saved = encode(&[Message::text(1, Role::User, "hi"), streaming]);
+        let back = decode(&saved).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[1].content(), "par");
+        assert_eq!(back[1].state, MessageState::Incomplete);
+    }
+
+    #[test]
+    fn older_format_is_migrated() {
+        let back = decode(r#"[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]"#)
+            .unwrap();
+        assert_eq!(
+            back.iter().map(|m| m.content()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(back[1].role, Role::Assistant);
+    }
+
+    #[test]
+    fn damage_is_reported_not_panicked_on() {
+        for bad in [
+            "",
+            "{",
+            "null",
+            "42",
+            r#"{"version":1,"messages":[{"id":"x"}]}"#,
+            r#"[{"role":"wizard"}]"#,
+        ] {
+            assert!(matches!(decode(bad), Err(StoreError::Corrupt(_))), "{bad}");
+        }
+        assert_eq!(
+            decode(r#"{"version":9,"messages":[]}"#),
+            Err(StoreError::TooNew(9))
+        );
+    }
+}

@@ -1,0 +1,556 @@
+//! Embedding on pages Confab does not control: the script tag from another origin, a hostile
+//! host stylesheet, two instances, the JS API and its events, and a strict CSP.
+
+use std::time::Duration;
+
+use confab_e2e::{Browser, Server, Site, ENTER};
+use serde_json::{json, Value};
+
+const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+/// Records every confab:* event and CSP violation, and the window's own property names before
+/// the loader runs (to prove it adds only `Confab`).
+const RECORDER: &str = r#"
+window.__namesBefore = Object.getOwnPropertyNames(window);
+window.__events = [];
+window.__violations = [];
+["confab:ready", "confab:open", "confab:close", "confab:send", "confab:message", "confab:error"].forEach(function (n) {
+  document.addEventListener(n, function (e) {
+    window.__events.push({ name: n, detail: e.detail === undefined ? null : e.detail, target: e.target.tagName });
+  });
+});
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__violations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"#;
+
+const HOSTILE_CSS: &str = include_str!("../../../examples/hostile.css");
+
+/// `w(i)` is the i-th <confab-chat>, `sr(i)` its shadow root.
+const W: &str = "const w = (i) => document.querySelectorAll('confab-chat')[i || 0]; \
+                 const sr = (i) => w(i) && w(i).shadowRoot;";
+
+async fn q(browser: &Browser, expr: &str) -> Value {
+    browser.js(&format!("{W}\nreturn ({expr});"), vec![]).await
+}
+
+async fn q_wait(browser: &Browser, what: &str, expr: &str) -> Value {
+    browser
+        .page_wait(
+            what,
+            &format!("(function () {{ {W}\nreturn ({expr}); }})()"),
+            SECS(20),
+        )
+        .await
+}
+
+fn events(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn script_tag_from_another_origin_survives_a_hostile_page() {
+    let assets = Server::start(&["--tokens-per-second", "100"]);
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>host</title>
+<link rel="stylesheet" href="hostile.css"><script src="recorder.js"></script>
+<script src="{a}/confab.js" data-endpoint="{a}/v1" data-model="mock-echo" data-storage-key="hostile" defer></script>
+</head><body><h1 id="host-title">Host page</h1><p class="confab__panel confab__msg" id="leak-probe">probe</p>
+<div id="hidden-div">hidden by the host</div></body></html>"#,
+        a = assets.url
+    );
+    let control = r#"<!doctype html><html><head><script src="recorder.js"></script></head><body><textarea id="t"></textarea></body></html>"#;
+    let site = Site::new(
+        &[
+            ("index.html", page),
+            ("control.html", control.to_owned()),
+            ("hostile.css", HOSTILE_CSS.to_owned()),
+            ("recorder.js", RECORDER.to_owned()),
+        ],
+        false,
+    );
+    let host = Server::serving(&site.dir, &[]);
+    assert_ne!(host.url, assets.url, "two origins");
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/index.html", host.url)).await;
+
+    q_wait(
+        &browser,
+        "the launcher",
+        "sr(0) && sr(0).querySelector('.confab__launcher')",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "Confab.base").await,
+        format!("{}/", assets.url),
+        "assets load from next to confab.js"
+    );
+    let rect = q(
+        &browser,
+        "(() => { const r = sr(0).querySelector('.confab__launcher').getBoundingClientRect(); \
+        return [r.width, r.height, innerWidth - r.right, innerHeight - r.bottom]; })()",
+    )
+    .await;
+    let r: Vec<f64> = rect
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        r[0] >= 50.0 && r[1] >= 50.0,
+        "the launcher keeps its size: {r:?}"
+    );
+    assert!(
+        (0.0..40.0).contains(&r[2]) && (0.0..40.0).contains(&r[3]),
+        "bottom-right: {r:?}"
+    );
+    assert_eq!(
+        q(&browser, "sr(0).querySelector('.confab__panel').hidden").await,
+        true
+    );
+
+    q(&browser, "sr(0).querySelector('.confab__launcher').click()").await;
+    q_wait(
+        &browser,
+        "the panel",
+        "sr(0).querySelector('.confab__panel').getBoundingClientRect().height > 300",
+    )
+    .await;
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(sr(0).querySelector('.confab')).fontSize"
+        )
+        .await,
+        "15px",
+        "host fonts do not reach in"
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(sr(0).querySelector('textarea')).fontSize"
+        )
+        .await,
+        "15px"
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(sr(0).querySelector('textarea')).boxSizing"
+        )
+        .await,
+        "border-box"
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "sr(0).activeElement === sr(0).querySelector('textarea')"
+        )
+        .await,
+        true,
+        "opening focuses the composer"
+    );
+
+    browser
+        .type_keys(&format!("hello from a hostile page{ENTER}"))
+        .await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "w(0).messages()[1].content").await,
+        "hello from a hostile page"
+    );
+
+    // The host's own elements keep their styles; the widget's styles do not leak out.
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(document.getElementById('host-title')).color"
+        )
+        .await,
+        "rgb(170, 0, 0)"
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(document.getElementById('leak-probe')).backgroundColor"
+        )
+        .await,
+        "rgba(0, 0, 0, 0)"
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(document.getElementById('hidden-div')).display"
+        )
+        .await,
+        "none"
+    );
+    let names = events(&q(&browser, "__events").await);
+    assert_eq!(
+        names,
+        [
+            "confab:ready",
+            "confab:open",
+            "confab:send",
+            "confab:message"
+        ]
+    );
+    assert_eq!(
+        q(&browser, "__events.every(e => e.target === 'CONFAB-CHAT')").await,
+        true
+    );
+
+    // The only global the loader defines is `Confab`. ChromeDriver adds helpers of its own when
+    // it runs scripts, so a control page without the loader, polled the same way, is subtracted.
+    let added = "Object.getOwnPropertyNames(window).filter(n => !__namesBefore.includes(n) && !n.startsWith('__'))";
+    let with_confab = q(&browser, added).await;
+    browser.goto(&format!("{}/control.html", host.url)).await;
+    browser
+        .page_wait(
+            "the control page",
+            "window.__events && document.readyState === 'complete'",
+            SECS(5),
+        )
+        .await;
+    // Returning an element and typing, as above, is what makes ChromeDriver add its helpers.
+    q(&browser, "document.getElementById('t')").await;
+    q(&browser, "document.getElementById('t').focus()").await;
+    browser.type_keys("x").await;
+    let control = q(&browser, added).await;
+    let control: Vec<&Value> = control.as_array().unwrap().iter().collect();
+    let ours: Vec<&Value> = with_confab
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| !control.contains(n))
+        .collect();
+    assert_eq!(
+        ours,
+        [&json!("Confab")],
+        "globals added: {with_confab} (ChromeDriver's: {control:?})"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn two_inline_instances_keep_separate_histories_across_a_reload() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="confab.js" defer></script></head><body>
+<confab-chat mode="inline" endpoint="/v1" model="mock-echo" storage-key="a" title="A"></confab-chat>
+<confab-chat mode="inline" endpoint="/v1" model="mock-echo" storage-key="b" title="B"></confab-chat>
+</body></html>"#;
+    let site = Site::new(&[("two.html", page.to_owned())], true);
+    let server = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/two.html", server.url)).await;
+    q_wait(
+        &browser,
+        "both widgets",
+        "sr(0) && sr(1) && sr(0).querySelector('textarea') && sr(1).querySelector('textarea')",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "sr(0).querySelector('.confab__panel').hidden").await,
+        false,
+        "inline shows the panel"
+    );
+
+    assert_eq!(q(&browser, "w(0).send('for A')").await, true);
+    q_wait(
+        &browser,
+        "A's answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    q(&browser, "sr(1).querySelector('textarea').focus()").await;
+    browser.type_keys(&format!("for B{ENTER}")).await;
+    q_wait(
+        &browser,
+        "B's answer",
+        "w(1).messages().length === 2 && w(1).messages()[1].state === 'done'",
+    )
+    .await;
+    let contents = "[0, 1].map(i => w(i).messages().map(m => m.content))";
+    assert_eq!(
+        q(&browser, contents).await,
+        json!([["for A", "for A"], ["for B", "for B"]])
+    );
+
+    browser.goto(&format!("{}/two.html", server.url)).await;
+    q_wait(
+        &browser,
+        "restored histories",
+        "sr(0) && sr(1) && w(0).messages().length === 2 && w(1).messages().length === 2",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, contents).await,
+        json!([["for A", "for A"], ["for B", "for B"]])
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "sr(1).querySelector('.confab__msg--user .confab__content').textContent"
+        )
+        .await,
+        "for B"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn every_js_method_and_event() {
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" defer></script></head><body><div id="slot"></div></body></html>"#
+    );
+    let site = Site::new(
+        &[("api.html", page), ("recorder.js", RECORDER.to_owned())],
+        true,
+    );
+    let server = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/api.html", server.url)).await;
+    browser
+        .page_wait(
+            "Confab",
+            "window.Confab && document.readyState === 'complete'",
+            SECS(10),
+        )
+        .await;
+    browser
+        .page("(window.__el = Confab.mount(document.getElementById('slot'), {endpoint: location.origin + '/v1', \
+               model: 'mock-echo', persist: 'none', temperature: 0.5, stop: ['x', 'y']}), true)")
+        .await;
+    browser
+        .page_wait(
+            "ready",
+            "__events.some(e => e.name === 'confab:ready')",
+            SECS(20),
+        )
+        .await;
+    assert_eq!(browser.page("__el.tagName").await, "CONFAB-CHAT");
+    assert_eq!(browser.page("__el.parentElement.id").await, "slot");
+    assert_eq!(
+        browser.page("__el.isOpen()").await,
+        false,
+        "launcher mode starts closed"
+    );
+
+    browser.page("__el.open()").await;
+    browser
+        .page_wait(
+            "open",
+            "__events.some(e => e.name === 'confab:open')",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(browser.page("__el.isOpen()").await, true);
+    browser.page("__el.close()").await;
+    browser
+        .page_wait(
+            "close",
+            "__events.some(e => e.name === 'confab:close')",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .page("__el.shadowRoot.querySelector('.confab__panel').hidden")
+            .await,
+        true
+    );
+    browser.page("__el.toggle()").await;
+    browser
+        .page_wait(
+            "open again",
+            "__el.isOpen() && !__el.shadowRoot.querySelector('.confab__panel').hidden",
+            SECS(5),
+        )
+        .await;
+
+    assert_eq!(
+        browser.page("__el.send('   ')").await,
+        false,
+        "blank is not sent"
+    );
+    assert_eq!(browser.page("__el.send('hello api')").await, true);
+    let message = browser
+        .page_wait(
+            "the message event",
+            "__events.filter(e => e.name === 'confab:message').map(e => e.detail)[0]",
+            SECS(10),
+        )
+        .await;
+    assert_eq!(message["content"], "hello api");
+    assert_eq!(message["state"], "done");
+    let sent = browser
+        .page("__events.find(e => e.name === 'confab:send').detail")
+        .await;
+    assert_eq!(sent, json!({"content": "hello api"}));
+    let msgs = browser.page("__el.messages()").await;
+    assert_eq!(msgs[0], json!({"role": "user", "content": "hello api"}));
+    let a = &msgs[1];
+    assert_eq!(a["role"], "assistant");
+    assert_eq!(a["content"], "hello api");
+    assert_eq!(a["state"], "done");
+    assert_eq!(a["finish_reason"], "stop");
+    assert!(a["usage"]["total_tokens"].as_u64().unwrap() > 0);
+    for key in ["reasoning", "refusal", "error"] {
+        assert_eq!(a[key], Value::Null, "{key}");
+    }
+    assert_eq!(
+        a["choices"],
+        json!([{"index": 0, "content": "hello api", "finish_reason": "stop", "tool_calls": null, "reasoning": null}])
+    );
+
+    // Errors: an event with the message, its state and the error's status.
+    browser.page("__el.setConfig({model: 'mock-500'})").await;
+    browser.page("__el.send('please fail')").await;
+    let error = browser
+        .page_wait(
+            "the error event",
+            "__events.filter(e => e.name === 'confab:error').map(e => e.detail)[0]",
+            SECS(10),
+        )
+        .await;
+    assert_eq!(error["state"], "error");
+    assert_eq!(error["error"]["status"], 500);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("HTTP 500"));
+
+    // stop() keeps the partial answer.
+    browser.page("__el.setConfig({model: 'mock-slow'})").await;
+    browser
+        .page_wait(
+            "Send ready",
+            "!__el.shadowRoot.querySelector('.confab__stop')",
+            SECS(5),
+        )
+        .await;
+    browser.page("__el.send('go slowly')").await;
+    browser
+        .page_wait(
+            "some text",
+            "(__el.messages()[5] || {content: ''}).content.length > 5",
+            SECS(10),
+        )
+        .await;
+    browser.page("__el.stop()").await;
+    let stopped = browser
+        .page_wait("stopped", "__events.filter(e => e.name === 'confab:message').map(e => e.detail).find(d => d.state === 'stopped')", SECS(5))
+        .await;
+    assert!(stopped["content"].as_str().unwrap().starts_with("This is"));
+
+    // setConfig reports bad values in the widget, by name; attributes are live too.
+    browser.page("__el.setConfig({temperature: 9})").await;
+    let problem = browser
+        .page_wait(
+            "the problem",
+            "(__el.shadowRoot.querySelector('.confab__problem') || {}).textContent",
+            SECS(5),
+        )
+        .await;
+    assert!(
+        problem
+            .as_str()
+            .unwrap()
+            .contains("`temperature` must be a number from 0 to 2"),
+        "{problem}"
+    );
+    browser.page("__el.setAttribute('title', 'Renamed')").await;
+    browser
+        .page_wait(
+            "the new title",
+            "__el.shadowRoot.querySelector('.confab__title').textContent === 'Renamed'",
+            SECS(5),
+        )
+        .await;
+
+    browser.page("__el.clear()").await;
+    browser
+        .page_wait("cleared", "__el.messages().length === 0", SECS(5))
+        .await;
+    browser.page("__el.destroy()").await;
+    assert_eq!(
+        browser.page("document.querySelector('confab-chat')").await,
+        Value::Null
+    );
+    assert_eq!(browser.page("__el.send('after destroy')").await, false);
+    assert_eq!(browser.page("__el.messages()").await, json!([]));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn works_under_a_strict_content_security_policy() {
+    let csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+    let page = r##"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-accent="#0a7d4f" data-persist="none" defer></script>
+</head><body><p>CSP page</p></body></html>"##;
+    let site = Site::new(
+        &[
+            ("csp.html", page.to_owned()),
+            ("recorder.js", RECORDER.to_owned()),
+        ],
+        true,
+    );
+    let server = Server::serving(
+        &site.dir,
+        &[
+            "--tokens-per-second",
+            "0",
+            "--header",
+            &format!("Content-Security-Policy: {csp}"),
+        ],
+    );
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/csp.html", server.url)).await;
+    q_wait(
+        &browser,
+        "the launcher",
+        "sr(0) && sr(0).querySelector('.confab__launcher')",
+    )
+    .await;
+    assert_eq!(
+        q(
+            &browser,
+            "getComputedStyle(sr(0).querySelector('.confab__launcher')).backgroundColor"
+        )
+        .await,
+        "rgb(10, 125, 79)",
+        "the stylesheet and the accent apply under the CSP"
+    );
+    q(&browser, "w(0).open()").await;
+    q(&browser, "w(0).send('under csp')").await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    assert_eq!(
+        q(
+            &browser,
+            "sr(0).querySelector('.confab__msg--assistant .confab__content').textContent"
+        )
+        .await,
+        "under csp"
+    );
+    assert_eq!(
+        browser.page("__violations").await,
+        json!([]),
+        "no CSP violation"
+    );
+    browser.close().await;
+}

@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+
+/// The floating button that opens and closes the chat panel.
+#[component]
+pub fn Launcher(
+    /// Whether the panel is open.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let label = move || {
+        if open.get() {
+            "Close the chat"
+        } else {
+            "Open the chat"
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="confab__launcher"
+            part="launcher"
+            aria-label=label
+            aria-controls="confab-panel"
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            <svg class="confab__launcher-icon" viewBox="0 0 24 24" aria-hidden="true" width="28" height="28">
+                <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/>
+            </svg>
+        </button>
+    }
+}

@@ -1,0 +1,254 @@
+//! The JS API: `mountWidget(element, config)` returns a `Widget` whose methods the loader's
+//! `<confab-chat>` element and `Confab.mount` expose as `open()`, `close()`, `toggle()`,
+//! `send(text)`, `stop()`, `clear()`, `setConfig(partial)`, `destroy()` and `messages()`.
+
+use std::any::Any;
+
+use confab_core::export::{conversation_json, message_json};
+use confab_core::MessageState;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlElement};
+
+use crate::chat::{Chat, ChatEvent};
+use crate::config::{Persist, WidgetConfig};
+use crate::events::{dispatch, to_js};
+use crate::storage;
+
+/// A mounted widget.
+#[wasm_bindgen]
+pub struct Widget {
+    host: Element,
+    root: HtmlElement,
+    chat: Chat,
+    open: RwSignal<bool>,
+    /// Dropping it unmounts the view and disposes of its reactive state.
+    mounted: Option<Box<dyn Any>>,
+}
+
+/// Reads a JS config object into `(name, value)` pairs. Strings are taken as they are; other
+/// values (numbers, booleans, arrays, objects) as their JSON; `null`/`undefined` mean "unset".
+pub fn config_pairs(config: &JsValue) -> Vec<(String, Option<String>)> {
+    if !config.is_object() {
+        return Vec::new();
+    }
+    js_sys::Object::entries(config.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let key = pair.get(0).as_string()?;
+            let value = pair.get(1);
+            let value = if value.is_null() || value.is_undefined() {
+                None
+            } else if let Some(s) = value.as_string() {
+                Some(s)
+            } else {
+                js_sys::JSON::stringify(&value)
+                    .ok()
+                    .and_then(|s| s.as_string())
+            };
+            Some((key, value))
+        })
+        .collect()
+}
+
+/// Mounts a widget in `element`'s shadow root with a JS config object.
+#[wasm_bindgen(js_name = mountWidget)]
+pub fn mount_widget(element: Element, config: JsValue) -> Widget {
+    let mut c = WidgetConfig::default();
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        c.endpoint = format!("{origin}/v1");
+    }
+    for (name, value) in config_pairs(&config) {
+        c.set(&name, value.as_deref());
+    }
+    crate::mount::mount_in_shadow(&element, c)
+}
+
+impl Widget {
+    pub(crate) fn new(
+        host: Element,
+        root: HtmlElement,
+        chat: Chat,
+        open: RwSignal<bool>,
+        mounted: Box<dyn Any>,
+    ) -> Widget {
+        let widget = Widget {
+            host,
+            root,
+            chat,
+            open,
+            mounted: Some(mounted),
+        };
+        widget.load_history();
+        widget.connect_events();
+        dispatch(&widget.host, "confab:ready", &JsValue::NULL);
+        widget
+    }
+
+    fn load_history(&self) {
+        let (persist, key) = self
+            .chat
+            .config
+            .with_untracked(|c| (c.persist, c.storage_key.clone()));
+        match storage::load(persist, &key) {
+            Ok(messages) => self.chat.restore(messages),
+            Err(problem) => {
+                web_sys::console::warn_1(&format!("Confab: {problem}").into());
+                self.chat.notice.set(Some(problem));
+            }
+        }
+    }
+
+    fn connect_events(&self) {
+        let host = self.host.clone();
+        let chat = self.chat;
+        let last_save = std::cell::Cell::new(0.0);
+        let save = move |force: bool| {
+            let now = js_sys::Date::now();
+            // While text streams in, save at most once a second; always at the end.
+            if !force && now - last_save.get() < 1000.0 {
+                return;
+            }
+            last_save.set(now);
+            let (persist, key) = chat
+                .config
+                .with_untracked(|c| (c.persist, c.storage_key.clone()));
+            if persist == Persist::None {
+                return;
+            }
+            if let Err(problem) = storage::save(persist, &key, &chat.snapshot()) {
+                chat.notice.set(Some(problem));
+            }
+        };
+        chat.set_listener(move |event| match event {
+            ChatEvent::Sent(text) => {
+                save(true);
+                dispatch(
+                    &host,
+                    "confab:send",
+                    &to_js(&serde_json::json!({ "content": text })),
+                );
+            }
+            ChatEvent::Changed => save(false),
+            ChatEvent::Finished(m) => {
+                save(true);
+                let detail = to_js(&message_json(m));
+                if matches!(m.state, MessageState::Failed | MessageState::Incomplete) {
+                    dispatch(&host, "confab:error", &detail);
+                }
+                dispatch(&host, "confab:message", &detail);
+            }
+        });
+        // Opening and closing, whether by the API or by the user, announce themselves.
+        let host = self.host.clone();
+        let open = self.open;
+        Effect::new(move |previous: Option<bool>| {
+            let now = open.get();
+            if previous.is_some_and(|p| p != now) {
+                dispatch(
+                    &host,
+                    if now { "confab:open" } else { "confab:close" },
+                    &JsValue::NULL,
+                );
+            }
+            now
+        });
+    }
+
+    fn alive(&self) -> bool {
+        self.mounted.is_some()
+    }
+}
+
+#[wasm_bindgen]
+impl Widget {
+    pub fn open(&self) {
+        if self.alive() {
+            self.open.set(true);
+        }
+    }
+
+    pub fn close(&self) {
+        if self.alive() {
+            self.open.set(false);
+        }
+    }
+
+    pub fn toggle(&self) {
+        if self.alive() {
+            self.open.update(|o| *o = !*o);
+        }
+    }
+
+    #[wasm_bindgen(js_name = isOpen)]
+    pub fn is_open(&self) -> bool {
+        self.alive() && self.open.get_untracked()
+    }
+
+    /// Sends `text` as the user; false when it is blank or an answer is still coming.
+    pub fn send(&self, text: &str) -> bool {
+        self.alive() && self.chat.send(text)
+    }
+
+    pub fn stop(&self) {
+        if self.alive() {
+            self.chat.stop();
+        }
+    }
+
+    pub fn clear(&self) {
+        if self.alive() {
+            self.chat.clear();
+        }
+    }
+
+    /// Changes settings by name, as attributes do; `null` restores a default.
+    #[wasm_bindgen(js_name = setConfig)]
+    pub fn set_config(&self, partial: JsValue) {
+        if !self.alive() {
+            return;
+        }
+        let before = self
+            .chat
+            .config
+            .with_untracked(|c| (c.persist, c.storage_key.clone()));
+        self.chat.config.update(|c| {
+            for (name, value) in config_pairs(&partial) {
+                c.set(&name, value.as_deref());
+                let field = crate::config::normalize(&name);
+                if let Some(p) = c.problems.iter().find(|p| p.field == field) {
+                    web_sys::console::warn_1(
+                        &format!("Confab: `{}` {}; the default is used.", p.field, p.message)
+                            .into(),
+                    );
+                }
+            }
+        });
+        let after = self
+            .chat
+            .config
+            .with_untracked(|c| (c.persist, c.storage_key.clone()));
+        if before != after {
+            // Another storage key is another conversation.
+            self.load_history();
+        }
+    }
+
+    /// The conversation in the API's messages format, with each answer's state and details.
+    pub fn messages(&self) -> JsValue {
+        if !self.alive() {
+            return js_sys::Array::new().into();
+        }
+        to_js(&conversation_json(&self.chat.snapshot()))
+    }
+
+    /// Stops any answer, unmounts the widget and empties its shadow root.
+    pub fn destroy(&mut self) {
+        if let Some(mounted) = self.mounted.take() {
+            self.chat.stop();
+            drop(mounted);
+            self.root.remove();
+        }
+    }
+}

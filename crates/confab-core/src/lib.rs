@@ -14,9 +14,11 @@
 pub mod api;
 pub mod conversation;
 pub mod error;
+pub mod markdown;
 pub mod export;
 pub mod message;
 pub mod params;
+pub mod render;
 pub mod retry;
 pub mod sse;
 pub mod store;

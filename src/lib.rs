@@ -4,8 +4,10 @@
 //! configuration from the page, the streaming fetch, reactive chat state, and the components.
 
 pub mod chat;
+pub mod clipboard;
 pub mod components;
 pub mod config;
+pub mod dom;
 pub mod embed;
 pub mod events;
 pub mod mount;

@@ -21,10 +21,26 @@ fn fresh_host() -> HtmlElement {
     host
 }
 
-/// Lets Leptos run its effects (they are scheduled asynchronously).
+/// Lets Leptos run its effects (scheduled asynchronously) and the markdown renderer its
+/// animation frame.
 async fn tick() {
     confab::chat::sleep_ms(0).await;
+    next_frame().await;
     confab::chat::sleep_ms(0).await;
+}
+
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window().unwrap().request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn chunk(text: &str) -> confab_core::api::ChatCompletionChunk {
+    serde_json::from_value(
+        serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}}]}),
+    )
+    .unwrap()
 }
 
 fn all(root: &Element, sel: &str) -> Vec<Element> {
@@ -236,5 +252,112 @@ async fn configuration_problems_are_shown_and_defaults_used() {
         shadow.adopted_style_sheets().length(),
         1,
         "the stylesheet is adopted inside the shadow root"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn hostile_markdown_never_becomes_markup() {
+    let mut reply = Message::pending_reply(2);
+    reply.apply_chunk(&chunk(
+        "<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n\
+         [click](javascript:window.__pwned=3) [ok](https://example.com) ![i](javascript:alert(1))\n\n\
+         <a href=\"javascript:alert(1)\">raw link</a> <iframe src=\"https://evil.example\"></iframe>",
+    ));
+    reply.end_stream(true);
+    let (host, _) = mount_list(vec![Message::text(1, Role::User, "x"), reply]);
+    tick().await;
+    let md = host.query_selector(".confab__md").unwrap().unwrap();
+    for tag in ["script", "img", "iframe"] {
+        assert!(
+            all(&md, tag).is_empty(),
+            "no <{tag}> element from the model's text"
+        );
+    }
+    let links: Vec<String> = all(&md, "a")
+        .iter()
+        .map(|a| a.get_attribute("href").unwrap())
+        .collect();
+    assert_eq!(
+        links,
+        ["https://example.com"],
+        "only the safe link is a link"
+    );
+    let a = md.query_selector("a").unwrap().unwrap();
+    assert_eq!(
+        a.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(a.get_attribute("target").as_deref(), Some("_blank"));
+    let text = md.text_content().unwrap();
+    assert!(
+        text.contains("<script>window.__pwned = 1</script>"),
+        "raw HTML is shown as text: {text}"
+    );
+    assert!(text.contains("<iframe"), "{text}");
+    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined(), "nothing ran");
+}
+
+#[wasm_bindgen_test]
+async fn markdown_renders_blocks_and_finished_blocks_are_frozen() {
+    let (host, chat) = mount_list(vec![
+        Message::text(1, Role::User, "x"),
+        Message::pending_reply(2),
+    ]);
+    let reply = chat.messages.get_untracked()[1].data;
+    reply.update(|m| {
+        m.apply_chunk(&chunk(
+            "# Title\n\nA **bold** start.\n\n```rust\nfn main() {",
+        ))
+    });
+    tick().await;
+    let md = host.query_selector(".confab__md").unwrap().unwrap();
+    let h1 = md.query_selector("h1").unwrap().expect("a heading");
+    assert_eq!(h1.text_content().unwrap(), "Title");
+    assert_eq!(
+        md.query_selector("strong")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "bold"
+    );
+    // The fence is still open, yet it already shows as a code block with its language.
+    let code = md
+        .query_selector(".confab__code pre code")
+        .unwrap()
+        .expect("an open code block");
+    assert_eq!(code.text_content().unwrap(), "fn main() {");
+    assert_eq!(
+        md.query_selector(".confab__code-lang")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "rust"
+    );
+
+    reply.update(|m| m.apply_chunk(&chunk("}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nTail")));
+    tick().await;
+    let h1_after = md.query_selector("h1").unwrap().unwrap();
+    assert!(
+        h1.is_same_node(Some(&h1_after)),
+        "a finished block is not rendered again"
+    );
+    assert_eq!(
+        md.query_selector(".confab__code pre code")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "fn main() {}\n"
+    );
+    assert_eq!(all(&md, "td").len(), 2);
+    let tail = md.query_selector(".confab__block--tail").unwrap().unwrap();
+    assert_eq!(tail.text_content().unwrap(), "Tail");
+    assert_eq!(
+        md.last_element_child().unwrap().class_name(),
+        "confab__block confab__block--tail",
+        "the tail stays last"
     );
 }

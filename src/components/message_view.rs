@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use crate::chat::{Chat, MessageHandle};
 use crate::components::alternatives::Alternatives;
+use crate::components::markdown::Markdown;
 use crate::components::message_meta::MessageMeta;
 use crate::components::tool_call::ToolCallCard;
 
@@ -104,7 +105,11 @@ pub fn MessageView(
                     <div class="confab__reasoning-text">{r}</div>
                 </details>
             })}
-            <div class="confab__content">{content}</div>
+            {if role == Role::Assistant {
+                view! { <Markdown message=data/> }.into_any()
+            } else {
+                view! { <div class="confab__content confab__plain">{content}</div> }.into_any()
+            }}
             {move || refusal().map(|r| view! {
                 <p class="confab__refusal" role="note"><strong>"The model refused: "</strong>{r}</p>
             })}

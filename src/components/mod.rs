@@ -5,6 +5,7 @@ pub mod alternatives;
 pub mod app;
 pub mod composer;
 pub mod launcher;
+pub mod markdown;
 pub mod message_list;
 pub mod message_meta;
 pub mod message_view;

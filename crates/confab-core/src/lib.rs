@@ -14,8 +14,8 @@
 pub mod api;
 pub mod conversation;
 pub mod error;
-pub mod markdown;
 pub mod export;
+pub mod markdown;
 pub mod message;
 pub mod params;
 pub mod render;

@@ -78,7 +78,11 @@ mod tests {
             let prefix = &text[..end];
             let next = safe_cut(prefix, cut);
             assert!(next >= cut, "cuts only move forward");
-            assert_eq!(next, safe_cut(prefix, 0).max(cut), "incremental equals whole at {end}");
+            assert_eq!(
+                next,
+                safe_cut(prefix, 0).max(cut),
+                "incremental equals whole at {end}"
+            );
             if next != cut {
                 out.push(next);
                 cut = next;

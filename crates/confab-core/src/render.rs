@@ -20,7 +20,11 @@ pub enum Node {
 
 impl Node {
     fn el(tag: &'static str, attrs: Vec<(&'static str, String)>, children: Vec<Node>) -> Node {
-        Node::Element { tag, attrs, children }
+        Node::Element {
+            tag,
+            attrs,
+            children,
+        }
     }
 
     /// The text content, as the DOM's `textContent` would give it.
@@ -48,7 +52,10 @@ impl Default for RenderOptions {
 pub fn safe_link(url: &str) -> Option<String> {
     let url = url.trim();
     // Browsers ignore tabs and newlines inside a scheme ("java\tscript:"); so does this check.
-    let compact: String = url.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect();
+    let compact: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
     let lower = compact.to_ascii_lowercase();
     ["http://", "https://", "mailto:"]
         .iter()
@@ -65,8 +72,13 @@ enum Frame {
     Element(&'static str, Vec<(&'static str, String)>),
     /// A link whose target was refused: its text stays, as text.
     BlockedLink,
-    Image { src: Option<String>, title: String },
-    Code { lang: String },
+    Image {
+        src: Option<String>,
+        title: String,
+    },
+    Code {
+        lang: String,
+    },
     Table(Vec<Alignment>),
     Head,
     Row,
@@ -120,11 +132,15 @@ impl Builder {
             Tag::BlockQuote(_) => Frame::Element("blockquote", vec![]),
             Tag::CodeBlock(kind) => Frame::Code {
                 lang: match kind {
-                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_owned()
+                    }
                     CodeBlockKind::Indented => String::new(),
                 },
             },
-            Tag::List(Some(start)) if start != 1 => Frame::Element("ol", vec![("start", start.to_string())]),
+            Tag::List(Some(start)) if start != 1 => {
+                Frame::Element("ol", vec![("start", start.to_string())])
+            }
             Tag::List(Some(_)) => Frame::Element("ol", vec![]),
             Tag::List(None) => Frame::Element("ul", vec![]),
             Tag::Item => Frame::Element("li", vec![]),
@@ -133,7 +149,9 @@ impl Builder {
             Tag::Strikethrough => Frame::Element("del", vec![]),
             Tag::Superscript => Frame::Element("sup", vec![]),
             Tag::Subscript => Frame::Element("sub", vec![]),
-            Tag::Link { dest_url, title, .. } => match safe_link(&dest_url) {
+            Tag::Link {
+                dest_url, title, ..
+            } => match safe_link(&dest_url) {
                 Some(href) => {
                     let mut attrs = vec![
                         ("href", href),
@@ -147,7 +165,9 @@ impl Builder {
                 }
                 None => Frame::BlockedLink,
             },
-            Tag::Image { dest_url, title, .. } => Frame::Image {
+            Tag::Image {
+                dest_url, title, ..
+            } => Frame::Image {
                 src: safe_image(&dest_url),
                 title: title.to_string(),
             },
@@ -170,10 +190,16 @@ impl Builder {
     }
 
     fn close(&mut self) {
-        let Some((frame, children)) = self.stack.pop() else { return };
+        let Some((frame, children)) = self.stack.pop() else {
+            return;
+        };
         let node = match frame {
             Frame::Element(tag, attrs) => Node::el(tag, attrs, children),
-            Frame::BlockedLink => Node::el("span", vec![("class", "confab__link-blocked".into())], children),
+            Frame::BlockedLink => Node::el(
+                "span",
+                vec![("class", "confab__link-blocked".into())],
+                children,
+            ),
             Frame::Image { src, title } => {
                 let alt: String = children.iter().map(Node::text).collect();
                 match src {
@@ -191,16 +217,32 @@ impl Builder {
                     }
                     Some(src) => Node::el(
                         "a",
-                        vec![("href", src), ("rel", "noopener noreferrer".into()), ("target", "_blank".into())],
-                        vec![Node::Text(if alt.is_empty() { "image".into() } else { alt })],
+                        vec![
+                            ("href", src),
+                            ("rel", "noopener noreferrer".into()),
+                            ("target", "_blank".into()),
+                        ],
+                        vec![Node::Text(if alt.is_empty() {
+                            "image".into()
+                        } else {
+                            alt
+                        })],
                     ),
-                    None => Node::el("span", vec![("class", "confab__link-blocked".into())], vec![Node::Text(alt)]),
+                    None => Node::el(
+                        "span",
+                        vec![("class", "confab__link-blocked".into())],
+                        vec![Node::Text(alt)],
+                    ),
                 }
             }
             Frame::Code { lang } => {
                 let code: String = children.iter().map(Node::text).collect();
                 let mut head = Vec::new();
-                head.push(Node::el("span", vec![("class", "confab__code-lang".into())], vec![Node::Text(lang.clone())]));
+                head.push(Node::el(
+                    "span",
+                    vec![("class", "confab__code-lang".into())],
+                    vec![Node::Text(lang.clone())],
+                ));
                 head.push(Node::el(
                     "button",
                     vec![
@@ -213,14 +255,27 @@ impl Builder {
                 let code_attrs = if lang.is_empty() {
                     vec![]
                 } else {
-                    vec![("class", format!("language-{}", lang.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '+', "")))]
+                    vec![(
+                        "class",
+                        format!(
+                            "language-{}",
+                            lang.replace(
+                                |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '+',
+                                ""
+                            )
+                        ),
+                    )]
                 };
                 Node::el(
                     "div",
                     vec![("class", "confab__code".into())],
                     vec![
                         Node::el("div", vec![("class", "confab__code-head".into())], head),
-                        Node::el("pre", vec![], vec![Node::el("code", code_attrs, vec![Node::Text(code)])]),
+                        Node::el(
+                            "pre",
+                            vec![],
+                            vec![Node::el("code", code_attrs, vec![Node::Text(code)])],
+                        ),
                     ],
                 )
             }
@@ -238,7 +293,10 @@ impl Builder {
                 let table = Node::el(
                     "table",
                     vec![],
-                    vec![Node::el("thead", vec![], head), Node::el("tbody", vec![], body)],
+                    vec![
+                        Node::el("thead", vec![], head),
+                        Node::el("tbody", vec![], body),
+                    ],
                 );
                 Node::el("div", vec![("class", "confab__table".into())], vec![table])
             }
@@ -289,7 +347,9 @@ pub fn to_nodes(markdown: &str, options: RenderOptions) -> Vec<Node> {
             Event::Start(tag) => b.open(tag),
             Event::End(TagEnd::Image) | Event::End(_) => b.close(),
             Event::Text(t) => b.text(&t),
-            Event::Code(t) => b.push_node(Node::el("code", vec![], vec![Node::Text(t.to_string())])),
+            Event::Code(t) => {
+                b.push_node(Node::el("code", vec![], vec![Node::Text(t.to_string())]))
+            }
             // Raw HTML is shown as the text it is.
             Event::Html(t) | Event::InlineHtml(t) => b.text(&t),
             Event::InlineMath(t) | Event::DisplayMath(t) => b.text(&t),
@@ -323,7 +383,11 @@ mod tests {
             .iter()
             .map(|n| match n {
                 Node::Text(t) => format!("{t:?}"),
-                Node::Element { tag, attrs, children } => {
+                Node::Element {
+                    tag,
+                    attrs,
+                    children,
+                } => {
                     let attrs: String = attrs.iter().map(|(k, v)| format!(" {k}={v:?}")).collect();
                     format!("<{tag}{attrs}>{}</{tag}>", show(children))
                 }
@@ -332,15 +396,28 @@ mod tests {
     }
 
     fn check(md: &str, expected: &str) {
-        assert_eq!(show(&to_nodes(md, RenderOptions::default())), expected, "{md:?}");
+        assert_eq!(
+            show(&to_nodes(md, RenderOptions::default())),
+            expected,
+            "{md:?}"
+        );
     }
 
     #[test]
     fn blocks_and_inlines() {
-        check("# Title\n\nSome *em* and **strong** and `code`.", r#"<h1>"Title"</h1><p>"Some "<em>"em"</em>" and "<strong>"strong"</strong>" and "<code>"code"</code>"."</p>"#);
+        check(
+            "# Title\n\nSome *em* and **strong** and `code`.",
+            r#"<h1>"Title"</h1><p>"Some "<em>"em"</em>" and "<strong>"strong"</strong>" and "<code>"code"</code>"."</p>"#,
+        );
         check("> quote", r#"<blockquote><p>"quote"</p></blockquote>"#);
-        check("3. c\n4. d", r#"<ol start="3"><li>"c"</li><li>"d"</li></ol>"#);
-        check("- [x] done\n- [ ] open", r#"<ul><li><input type="checkbox" disabled="" checked=""></input>"done"</li><li><input type="checkbox" disabled=""></input>"open"</li></ul>"#);
+        check(
+            "3. c\n4. d",
+            r#"<ol start="3"><li>"c"</li><li>"d"</li></ol>"#,
+        );
+        check(
+            "- [x] done\n- [ ] open",
+            r#"<ul><li><input type="checkbox" disabled="" checked=""></input>"done"</li><li><input type="checkbox" disabled=""></input>"open"</li></ul>"#,
+        );
         check("~~gone~~", r#"<p><del>"gone"</del></p>"#);
     }
 
@@ -365,9 +442,18 @@ mod tests {
 
     #[test]
     fn hostile_input_stays_text() {
-        check("<script>alert(1)</script>", r#"<p>"<script>alert(1)</script>"</p>"#);
-        check("hi <img src=x onerror=alert(1)> there", r#"<p>"hi <img src=x onerror=alert(1)> there"</p>"#);
-        check("<div onclick=\"x()\">\n\nhi", r#"<p>"<div onclick=\"x()\">\n"</p><p>"hi"</p>"#);
+        check(
+            "<script>alert(1)</script>",
+            r#"<p>"<script>alert(1)</script>"</p>"#,
+        );
+        check(
+            "hi <img src=x onerror=alert(1)> there",
+            r#"<p>"hi <img src=x onerror=alert(1)> there"</p>"#,
+        );
+        check(
+            "<div onclick=\"x()\">\n\nhi",
+            r#"<p>"<div onclick=\"x()\">\n"</p><p>"hi"</p>"#,
+        );
         for evil in [
             "[x](javascript:alert(1))",
             "[x](JAVASCRIPT:alert(1))",
@@ -382,7 +468,10 @@ mod tests {
             let shown = show(&nodes);
             assert!(!shown.contains("href"), "{evil} → {shown}");
         }
-        check("![i](javascript:alert(1))", r#"<p><span class="confab__link-blocked">"i"</span></p>"#);
+        check(
+            "![i](javascript:alert(1))",
+            r#"<p><span class="confab__link-blocked">"i"</span></p>"#,
+        );
     }
 
     #[test]
@@ -395,7 +484,10 @@ mod tests {
             "![cat](https://example.com/cat.png)",
             r#"<p><img src="https://example.com/cat.png" alt="cat" loading="lazy" referrerpolicy="no-referrer"></img></p>"#,
         );
-        let off = to_nodes("![cat](https://example.com/cat.png)", RenderOptions { images: false });
+        let off = to_nodes(
+            "![cat](https://example.com/cat.png)",
+            RenderOptions { images: false },
+        );
         assert_eq!(
             show(&off),
             r#"<p><a href="https://example.com/cat.png" rel="noopener noreferrer" target="_blank">"cat"</a></p>"#

@@ -12,7 +12,9 @@ const ANSWER_STATE: &str = "(last('.confab__msg--assistant') || {dataset: {}}).d
 
 async fn open(browser: &Browser, server: &Server, query: &str) {
     // Each page starts from an empty conversation (history persistence has tests of its own).
-    browser.goto(&format!("{}/?{query}&persist=none", server.url)).await;
+    browser
+        .goto(&format!("{}/?{query}&persist=none", server.url))
+        .await;
     browser
         .wait_for(
             "the composer",

@@ -1,0 +1,136 @@
+use confab_core::markdown::safe_cut;
+use confab_core::render::{to_nodes, RenderOptions};
+use confab_core::Message;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use crate::dom;
+
+/// What has been rendered of the answer so far.
+#[derive(Default)]
+struct Rendered {
+    /// Bytes of the text rendered into frozen blocks, which are never touched again.
+    frozen_end: usize,
+    /// The alternative rendered; another one starts over.
+    selected: usize,
+    /// Length of the text last rendered (frozen and tail).
+    rendered_len: usize,
+    /// The element holding the open tail block, re-rendered as text arrives.
+    tail: Option<Element>,
+    /// An animation frame is already scheduled.
+    pending: bool,
+}
+
+/// An answer's markdown, rendered incrementally: finished blocks are rendered once and frozen;
+/// only the open tail block is rendered again, at most once per animation frame. The work per
+/// update is proportional to the tail, not to the answer.
+#[component]
+pub fn Markdown(
+    /// The answer whose selected alternative is rendered.
+    message: RwSignal<Message>,
+) -> impl IntoView {
+    let container = NodeRef::<html::Div>::new();
+    let state = StoredValue::new_local(Rendered {
+        selected: usize::MAX,
+        ..Rendered::default()
+    });
+    let render = move || {
+        state.update_value(|s| s.pending = false);
+        let Some(el) = container.get_untracked() else {
+            return;
+        };
+        let el: Element = el.unchecked_into();
+        let Some(document) = el.owner_document() else {
+            return;
+        };
+        message.with_untracked(|m| {
+            let text = m.content();
+            state.update_value(|s| render_into(&document, &el, s, text, m.selected));
+        });
+    };
+    Effect::new(move |_| {
+        message.track();
+        if !state.with_value(|s| s.pending) {
+            state.update_value(|s| s.pending = true);
+            request_animation_frame(render);
+        }
+    });
+    let on_click = move |ev: web_sys::MouseEvent| copy_code(&ev);
+    view! { <div class="confab__content confab__md" node_ref=container on:click=on_click></div> }
+}
+
+fn render_into(
+    document: &web_sys::Document,
+    el: &Element,
+    s: &mut Rendered,
+    text: &str,
+    selected: usize,
+) {
+    let restart = s.selected != selected
+        || text.len() < s.rendered_len
+        || !text.is_char_boundary(s.frozen_end);
+    if restart {
+        dom::clear(el);
+        *s = Rendered {
+            selected,
+            ..Rendered::default()
+        };
+    } else if text.len() == s.rendered_len && s.tail.is_some() {
+        return;
+    }
+    let options = RenderOptions::default();
+    let cut = safe_cut(text, s.frozen_end);
+    if cut > s.frozen_end {
+        let Ok(block) = document.create_element("div") else {
+            return;
+        };
+        block.set_class_name("confab__block");
+        dom::append(
+            document,
+            &block,
+            &to_nodes(&text[s.frozen_end..cut], options),
+        );
+        let _ = el.insert_before(
+            &block,
+            s.tail.as_ref().map(|t| t.unchecked_ref::<web_sys::Node>()),
+        );
+        s.frozen_end = cut;
+    }
+    let tail = match &s.tail {
+        Some(t) => {
+            dom::clear(t);
+            t.clone()
+        }
+        None => {
+            let Ok(t) = document.create_element("div") else {
+                return;
+            };
+            t.set_class_name("confab__block confab__block--tail");
+            let _ = el.append_child(&t);
+            s.tail = Some(t.clone());
+            t
+        }
+    };
+    dom::append(document, &tail, &to_nodes(&text[cut..], options));
+    s.rendered_len = text.len();
+}
+
+/// The Copy button of a code block puts the code on the clipboard.
+fn copy_code(ev: &web_sys::MouseEvent) {
+    let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Ok(Some(button)) = target.closest(".confab__copy") else {
+        return;
+    };
+    let code = button
+        .closest(".confab__code")
+        .ok()
+        .flatten()
+        .and_then(|block| block.query_selector("code").ok().flatten())
+        .and_then(|c| c.text_content())
+        .unwrap_or_default();
+    crate::clipboard::copy(code, button);
+}

@@ -52,9 +52,15 @@ pub struct Chat {
     pub config: RwSignal<WidgetConfig>,
     /// A problem outside any one message (storage), shown above the conversation.
     pub notice: RwSignal<Option<String>>,
+    /// The last finished answer, for the polite live region (tokens are not announced).
+    pub announcement: RwSignal<String>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<MessageId>,
     listener: StoredValue<Option<Listener>, LocalStorage>,
+    /// The owner the chat was made in. Message signals are created in it, not in whatever
+    /// component handled the event that made them: a Regenerate button's owner is disposed
+    /// with the answer it belonged to, and the new answer must outlive it.
+    owner: StoredValue<Owner>,
 }
 
 impl Chat {
@@ -65,10 +71,16 @@ impl Chat {
             retry: RwSignal::new(None),
             config: RwSignal::new(config),
             notice: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new(0),
             listener: StoredValue::new_local(None),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
         }
+    }
+
+    fn message_signal(&self, message: Message) -> RwSignal<Message> {
+        self.owner.with_value(|o| o.with(|| RwSignal::new(message)))
     }
 
     /// Sets the one listener that hears about sends, finished answers and changes.
@@ -103,7 +115,7 @@ impl Chat {
     fn push(&self, message: Message) -> MessageHandle {
         let handle = MessageHandle {
             id: message.id,
-            data: RwSignal::new(message),
+            data: self.message_signal(message),
         };
         self.messages.update(|v| v.push(handle));
         handle
@@ -150,12 +162,40 @@ impl Chat {
                 max_id = max_id.max(m.id);
                 MessageHandle {
                     id: m.id,
-                    data: RwSignal::new(m),
+                    data: self.message_signal(m),
                 }
             })
             .collect();
         self.next_id.set_value(max_id);
         self.messages.set(handles);
+    }
+
+    /// Deletes one message (not one that is still streaming).
+    pub fn delete(&self, id: MessageId) {
+        let streaming = self.messages.with_untracked(|v| {
+            v.iter()
+                .any(|h| h.id == id && h.data.with_untracked(|m| m.is_streaming()))
+        });
+        if streaming {
+            return;
+        }
+        self.messages.update(|v| v.retain(|h| h.id != id));
+        self.emit(ChatEvent::Changed);
+    }
+
+    /// Replaces a user message with `text` and asks again: what followed it is replaced.
+    pub fn edit_and_resend(&self, id: MessageId, text: &str) -> bool {
+        if self.busy.get_untracked() || text.trim().is_empty() {
+            return false;
+        }
+        let Some(pos) = self
+            .messages
+            .with_untracked(|v| v.iter().position(|h| h.id == id))
+        else {
+            return false;
+        };
+        self.messages.update(|v| v.truncate(pos));
+        self.send(text)
     }
 
     /// Removes every message, stopping an answer in progress.
@@ -250,7 +290,10 @@ impl Chat {
                     config.api_key.as_deref(),
                     &request,
                     &signal,
-                    |update| reply.update(|m| apply(m, update)),
+                    |update| {
+                        reply.update(|m| apply(m, update));
+                        chat.emit(ChatEvent::Changed);
+                    },
                 )
                 .await;
                 match outcome {
@@ -284,7 +327,10 @@ impl Chat {
             chat.retry.set(None);
             chat.abort.set_value(None);
             chat.busy.set(false);
-            reply.with_untracked(|m| chat.emit(ChatEvent::Finished(m)));
+            reply.with_untracked(|m| {
+                chat.announcement.set(announce(m));
+                chat.emit(ChatEvent::Finished(m));
+            });
         });
     }
 
@@ -314,6 +360,16 @@ impl Chat {
             }));
             sleep_ms(left.min(250.0) as i32).await;
         }
+    }
+}
+
+/// What the live region says when an answer ends.
+fn announce(m: &Message) -> String {
+    let text: String = m.content().chars().take(1000).collect();
+    match (&m.error, text.is_empty()) {
+        (Some(e), _) => format!("Answer ended with an error: {}", e.user_message()),
+        (None, true) => "The answer is empty.".to_owned(),
+        (None, false) => format!("Answer: {text}"),
     }
 }
 

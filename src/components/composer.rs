@@ -1,3 +1,4 @@
+use leptos::html;
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
@@ -9,12 +10,19 @@ pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let draft = RwSignal::new(String::new());
     let busy = chat.busy;
+    let input = NodeRef::<html::Textarea>::new();
+    let refocus = move || {
+        if let Some(el) = input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
     let submit = move || {
         let text = draft.get_untracked();
         // The draft is cleared only once the message is really taken.
         if chat.send(&text) {
             draft.set(String::new());
         }
+        refocus();
     };
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -33,6 +41,7 @@ pub fn Composer() -> impl IntoView {
                 class="confab__input"
                 part="input"
                 rows="1"
+                node_ref=input
                 aria-label="Message"
                 placeholder=placeholder
                 prop:value=move || draft.get()
@@ -45,7 +54,7 @@ pub fn Composer() -> impl IntoView {
                     <button type="submit" class="confab__send" part="send" aria-label="Send" disabled=empty>"Send"</button>
                 }
             >
-                <button type="button" class="confab__stop" part="stop" aria-label="Stop" on:click=move |_| chat.stop()>"Stop"</button>
+                <button type="button" class="confab__stop" part="stop" aria-label="Stop" on:click=move |_| { chat.stop(); refocus(); }>"Stop"</button>
             </Show>
         </form>
     }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
+use crate::components::message_list::Follow;
 use crate::dom;
 
 /// What has been rendered of the answer so far.
@@ -32,6 +33,7 @@ pub fn Markdown(
     message: RwSignal<Message>,
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
+    let follow = use_context::<Follow>();
     let state = StoredValue::new_local(Rendered {
         selected: usize::MAX,
         ..Rendered::default()
@@ -49,6 +51,9 @@ pub fn Markdown(
             let text = m.content();
             state.update_value(|s| render_into(&document, &el, s, text, m.selected));
         });
+        if let Some(f) = follow {
+            f.stick();
+        }
     };
     Effect::new(move |_| {
         message.track();

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 
 use crate::chat::{Chat, MessageHandle};
 use crate::components::alternatives::Alternatives;
+use crate::components::edit_box::EditBox;
 use crate::components::markdown::Markdown;
+use crate::components::message_actions::MessageActions;
 use crate::components::message_meta::MessageMeta;
 use crate::components::tool_call::ToolCallCard;
 
@@ -17,6 +19,13 @@ pub fn MessageView(
     let data = handle.data;
     let role = data.with_untracked(|m| m.role);
     let state = Memo::new(move |_| data.with(|m| m.state));
+    // The state changes what the bubble shows below the text (errors, usage, actions).
+    if let Some(follow) = use_context::<crate::components::message_list::Follow>() {
+        Effect::new(move |_| {
+            state.track();
+            request_animation_frame(move || follow.stick());
+        });
+    }
     let class = move || {
         format!(
             "confab__msg confab__msg--{} confab__msg--{}",
@@ -92,6 +101,7 @@ pub fn MessageView(
             && is_last()
             && !chat.busy.get()
     };
+    let editing = RwSignal::new(false);
     let label = match role {
         Role::User => "You",
         _ => "Assistant",
@@ -108,7 +118,12 @@ pub fn MessageView(
             {if role == Role::Assistant {
                 view! { <Markdown message=data/> }.into_any()
             } else {
-                view! { <div class="confab__content confab__plain">{content}</div> }.into_any()
+                view! {
+                    <Show when=move || editing.get() fallback=move || view! { <div class="confab__content confab__plain">{content}</div> }>
+                        <EditBox handle=handle editing=editing/>
+                    </Show>
+                }
+                .into_any()
             }}
             {move || refusal().map(|r| view! {
                 <p class="confab__refusal" role="note"><strong>"The model refused: "</strong>{r}</p>
@@ -136,6 +151,7 @@ pub fn MessageView(
                 <button type="button" class="confab__link-btn confab__retry-btn" on:click=move |_| chat.regenerate()>"Try again"</button>
             </Show>
             <MessageMeta message=data/>
+            <MessageActions handle=handle editing=editing/>
         </article>
     }
 }

@@ -4,8 +4,10 @@
 pub mod alternatives;
 pub mod app;
 pub mod composer;
+pub mod edit_box;
 pub mod launcher;
 pub mod markdown;
+pub mod message_actions;
 pub mod message_list;
 pub mod message_meta;
 pub mod message_view;

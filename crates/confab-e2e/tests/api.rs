@@ -8,7 +8,8 @@ use serde_json::Value;
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
 const ANSWER: &str = "(last('.confab__msg--assistant .confab__content') || {}).textContent || ''";
-const ANSWER_STATE: &str = "(last('.confab__msg--assistant') || {dataset: {}}).dataset.state || ''";
+const ANSWER_STATE: &str =
+    "((last('.confab__msg--assistant') || {dataset: {}}).dataset.state || '')";
 
 async fn open(browser: &Browser, server: &Server, query: &str) {
     // Each page starts from an empty conversation (history persistence has tests of its own).

@@ -8,7 +8,8 @@ const SECS: fn(u64) -> Duration = Duration::from_secs;
 
 /// Text of the last assistant message's content.
 const ANSWER: &str = "(last('.confab__msg--assistant .confab__content') || {}).textContent || ''";
-const ANSWER_STATE: &str = "(last('.confab__msg--assistant') || {dataset: {}}).dataset.state || ''";
+const ANSWER_STATE: &str =
+    "((last('.confab__msg--assistant') || {dataset: {}}).dataset.state || '')";
 
 #[tokio::test]
 async fn a_streamed_answer_arrives_in_pieces_and_finishes() {

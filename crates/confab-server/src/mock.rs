@@ -210,7 +210,7 @@ async fn chat_completions(
             tokens_per_second: 8.0,
             ..state.pace
         },
-        Scenario::Fast | Scenario::Long(_) => Pace {
+        Scenario::Fast => Pace {
             tokens_per_second: 0.0,
             ..state.pace
         },

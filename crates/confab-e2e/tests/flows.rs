@@ -1,0 +1,350 @@
+//! Everyday flows on the standalone page: regenerate, edit and resend, delete, copy, history
+//! across reloads (also mid-answer), following the stream while scrolling, and screenshots.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use confab_e2e::{Browser, Server, ENTER};
+use serde_json::json;
+
+const SECS: fn(u64) -> Duration = Duration::from_secs;
+const STATE: &str = "((last('.confab__msg--assistant') || {dataset: {}}).dataset.state || '')";
+const CONTENTS: &str =
+    "[...root.querySelectorAll('.confab__msg .confab__content')].map(e => e.textContent)";
+
+async fn open(browser: &Browser, server: &Server, query: &str) {
+    browser.goto(&format!("{}/?{query}", server.url)).await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+}
+
+async fn ask_and_wait(browser: &Browser, text: &str) {
+    browser.type_in_composer(&format!("{text}{ENTER}")).await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{STATE} === 'done' && root.querySelector('.confab__send')"),
+            SECS(10),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn regenerate_edit_resend_and_delete() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-echo&persist=none").await;
+    ask_and_wait(&browser, "first").await;
+    ask_and_wait(&browser, "second").await;
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["first", "first", "second", "second"])
+    );
+
+    // Regenerate replaces the last answer (the echo gives the same text, as a new message).
+    let before = browser.eval("last('.confab__msg--assistant')").await;
+    browser
+        .eval("(last('.confab__action-regenerate').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "a new answer",
+            &format!("last('.confab__msg--assistant') && {STATE} === 'done'"),
+            SECS(10),
+        )
+        .await;
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["first", "first", "second", "second"])
+    );
+    assert_ne!(
+        browser.eval("last('.confab__msg--assistant')").await,
+        before,
+        "a new message replaced the old one"
+    );
+    assert_eq!(
+        browser
+            .eval("root.querySelectorAll('.confab__action-regenerate').length")
+            .await,
+        1,
+        "only the last answer"
+    );
+
+    // Edit the first message: what followed it is replaced by the new exchange.
+    browser
+        .eval("(root.querySelector('.confab__action-edit').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the edit box",
+            "root.querySelector('.confab__edit-input')",
+            SECS(3),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("root.activeElement === root.querySelector('.confab__edit-input')")
+            .await,
+        true
+    );
+    browser.eval("(root.querySelector('.confab__edit-input').value = 'edited', root.querySelector('.confab__edit-input').dispatchEvent(new Event('input')), true)").await;
+    browser
+        .eval("(root.querySelector('.confab__edit-send').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the edited exchange",
+            &format!("root.querySelectorAll('.confab__msg').length === 2 && {STATE} === 'done'"),
+            SECS(10),
+        )
+        .await;
+    assert_eq!(browser.eval(CONTENTS).await, json!(["edited", "edited"]));
+
+    // Delete the answer, then the question.
+    browser
+        .eval("(last('.confab__action-delete').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "one message",
+            "root.querySelectorAll('.confab__msg').length === 1",
+            SECS(3),
+        )
+        .await;
+    browser
+        .eval("(last('.confab__action-delete').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the empty state",
+            "root.querySelector('.confab__empty')",
+            SECS(3),
+        )
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn copy_buttons_give_feedback() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock&persist=none").await;
+    ask_and_wait(&browser, "code please").await;
+    browser
+        .eval("(root.querySelector('.confab__copy').click(), true)")
+        .await;
+    let label = browser.wait_for("feedback", "['Copied', 'Copy failed'].includes(root.querySelector('.confab__copy').textContent) && root.querySelector('.confab__copy').textContent", SECS(3)).await;
+    assert_eq!(
+        label, "Copied",
+        "the code block's Copy button wrote to the clipboard"
+    );
+    browser
+        .eval("(last('.confab__action-copy').click(), true)")
+        .await;
+    let label = browser.wait_for("feedback", "last('.confab__action-copy').textContent !== 'Copy' && last('.confab__action-copy').textContent", SECS(3)).await;
+    assert_eq!(label, "Copied");
+    browser
+        .wait_for(
+            "the label back",
+            "root.querySelector('.confab__copy').textContent === 'Copy'",
+            SECS(5),
+        )
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_reload_keeps_history_and_a_reload_mid_answer_keeps_what_arrived() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-echo&storage-key=reload").await;
+    ask_and_wait(&browser, "remember me").await;
+    open(&browser, &server, "model=mock-echo&storage-key=reload").await;
+    browser
+        .wait_for(
+            "the restored history",
+            "root.querySelectorAll('.confab__msg').length === 2",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["remember me", "remember me"])
+    );
+
+    // Reload while an answer streams: what had arrived stays, marked incomplete.
+    open(&browser, &server, "model=mock-slow&storage-key=reload").await;
+    browser
+        .type_in_composer(&format!("long answer{ENTER}"))
+        .await;
+    browser
+        .wait_for(
+            "some text",
+            "(last('.confab__msg--assistant .confab__content') || {}).textContent.length > 40",
+            SECS(15),
+        )
+        .await;
+    // The list saves at most once a second while streaming; let one save happen.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    open(&browser, &server, "model=mock-slow&storage-key=reload").await;
+    browser
+        .wait_for(
+            "the restored answer",
+            &format!(
+                "root.querySelectorAll('.confab__msg').length === 4 && {STATE} === 'incomplete'"
+            ),
+            SECS(5),
+        )
+        .await;
+    let partial = browser
+        .eval("last('.confab__msg--assistant .confab__content').textContent")
+        .await;
+    assert!(
+        partial.as_str().unwrap().starts_with("This is"),
+        "{partial}"
+    );
+    let error = browser.eval("last('.confab__error').textContent").await;
+    assert!(error.as_str().unwrap().contains("incomplete"), "{error}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_damaged_store_is_set_aside_and_reported() {
+    let server = Server::start(&[]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "storage-key=broken").await;
+    browser
+        .page("localStorage.setItem('confab:broken', '{\"version\":1,\"messages\":[{\"oops\":')")
+        .await;
+    open(&browser, &server, "storage-key=broken").await;
+    let problem = browser
+        .wait_for(
+            "the report",
+            "(root.querySelector('.confab__problem') || {}).textContent",
+            SECS(5),
+        )
+        .await;
+    assert!(
+        problem.as_str().unwrap().contains("could not be read"),
+        "{problem}"
+    );
+    let kept = browser.page("Object.keys(localStorage).filter(k => k.startsWith('confab:broken:unreadable:')).length").await;
+    assert_eq!(kept, 1, "the damaged data is kept aside, not destroyed");
+    assert_eq!(
+        browser
+            .eval("root.querySelectorAll('.confab__msg').length")
+            .await,
+        0
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_list_follows_the_stream_until_the_reader_scrolls_up() {
+    let server = Server::start(&["--tokens-per-second", "60"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-long-1500&persist=none").await;
+    browser.type_in_composer(&format!("long{ENTER}")).await;
+    let log = "root.querySelector('.confab__log')";
+    let gap = format!("({log}.scrollHeight - {log}.scrollTop - {log}.clientHeight)");
+    browser
+        .wait_for(
+            "overflow",
+            &format!("{log}.scrollHeight > {log}.clientHeight * 2"),
+            SECS(20),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let state = browser
+        .eval(&format!(
+            "[{gap}, {log}.scrollHeight, {log}.clientHeight, {log}.scrollTop]"
+        ))
+        .await;
+    assert!(
+        browser.eval(&gap).await.as_f64().unwrap() < 48.0,
+        "following the stream: {state}"
+    );
+    assert_eq!(
+        browser.eval("root.querySelector('.confab__jump')").await,
+        serde_json::Value::Null
+    );
+
+    browser.eval(&format!("({log}.scrollTop = 0, true)")).await;
+    browser
+        .wait_for(
+            "Jump to latest",
+            "root.querySelector('.confab__jump')",
+            SECS(3),
+        )
+        .await;
+    let height = browser
+        .eval(&format!("{log}.scrollHeight"))
+        .await
+        .as_f64()
+        .unwrap();
+    browser
+        .wait_for(
+            "more text",
+            &format!("{log}.scrollHeight > {height} + 50"),
+            SECS(10),
+        )
+        .await;
+    assert_eq!(
+        browser.eval(&format!("{log}.scrollTop")).await,
+        0,
+        "the reader's position is kept"
+    );
+
+    browser
+        .eval("(root.querySelector('.confab__jump').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the jump button to go",
+            "!root.querySelector('.confab__jump')",
+            SECS(3),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        browser.eval(&gap).await.as_f64().unwrap() < 48.0,
+        "following again"
+    );
+    browser.eval("(root.querySelector('.confab__stop') && root.querySelector('.confab__stop').click(), true)").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn screenshots_of_the_light_and_dark_themes() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("docs/screenshots");
+    for theme in ["light", "dark"] {
+        open(
+            &browser,
+            &server,
+            &format!("model=mock&persist=none&theme={theme}&title=Confab"),
+        )
+        .await;
+        ask_and_wait(&browser, "Show me what you can render").await;
+        browser
+            .eval("(root.querySelector('.confab__log').scrollTop = 0, true)")
+            .await;
+        browser.settle().await;
+        let png = browser.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        assert!(
+            png.len() > 10_000,
+            "a real picture, not a blank one ({} bytes)",
+            png.len()
+        );
+        std::fs::write(dir.join(format!("{theme}.png")), png).expect("write the screenshot");
+    }
+    browser.close().await;
+}

@@ -260,6 +260,40 @@ impl WidgetConfig {
         }
     }
 
+    /// A setting's current value as text (what `set` would take); empty when unset.
+    pub fn get(&self, name: &str) -> String {
+        match normalize(name).as_str() {
+            "endpoint" => self.endpoint.clone(),
+            "model" => self.model.clone(),
+            "api-key" => self.api_key.clone().unwrap_or_default(),
+            "system-prompt" => self.system_prompt.clone().unwrap_or_default(),
+            "title" => self.title.clone(),
+            "greeting" => self.greeting.clone().unwrap_or_default(),
+            "placeholder" => self.placeholder.clone(),
+            "mode" => self.mode.as_str().to_owned(),
+            "position" => self.position.as_str().to_owned(),
+            "theme" => self.theme.as_str().to_owned(),
+            "accent" => self.accent.clone().unwrap_or_default(),
+            "storage-key" => self.storage_key.clone(),
+            "persist" => match self.persist {
+                Persist::Local => "local",
+                Persist::Session => "session",
+                Persist::None => "none",
+            }
+            .to_owned(),
+            other => self.params.get(other),
+        }
+    }
+
+    /// The problem with a setting, if its last value was refused.
+    pub fn problem(&self, name: &str) -> Option<String> {
+        let name = normalize(name);
+        self.problems
+            .iter()
+            .find(|p| normalize(&p.field) == name)
+            .map(|p| format!("`{}` {}", p.field, p.message))
+    }
+
     fn reset(&mut self, name: &str) {
         let d = WidgetConfig::default();
         match name {

@@ -80,10 +80,24 @@ impl Widget {
             open,
             mounted: Some(mounted),
         };
+        widget.load_remembered_key();
         widget.load_history();
         widget.connect_events();
         dispatch(&widget.host, "confab:ready", &JsValue::NULL);
         widget
+    }
+
+    /// A key remembered on this device is used when the configuration gives none.
+    fn load_remembered_key(&self) {
+        let (has_key, storage_key) = self
+            .chat
+            .config
+            .with_untracked(|c| (c.api_key.is_some(), c.storage_key.clone()));
+        if !has_key {
+            if let Some(key) = storage::remembered_key(&storage_key) {
+                self.chat.config.update(|c| c.api_key = Some(key));
+            }
+        }
     }
 
     fn load_history(&self) {

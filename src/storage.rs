@@ -63,3 +63,22 @@ pub fn save(persist: Persist, storage_key: &str, messages: &[Message]) -> Result
         }
     })
 }
+
+/// The API key the user asked to remember on this device (localStorage), if any.
+pub fn remembered_key(storage_key: &str) -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage
+        .get_item(&format!("confab:{storage_key}:api-key"))
+        .ok()?
+}
+
+/// Remembers the key on this device, or forgets it (`None`).
+pub fn remember_key(storage_key: &str, key: Option<&str>) -> Result<(), String> {
+    let storage = area(Persist::Local)?.ok_or("storage is off")?;
+    let name = format!("confab:{storage_key}:api-key");
+    match key {
+        Some(k) => storage.set_item(&name, k),
+        None => storage.remove_item(&name),
+    }
+    .map_err(|_| "The key could not be saved on this device.".to_owned())
+}

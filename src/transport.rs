@@ -178,3 +178,29 @@ fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".to_owned())
 }
+
+/// The model ids `GET {endpoint}/models` offers; an error when the server offers none.
+pub async fn list_models(endpoint: &str, api_key: Option<&str>) -> Result<Vec<String>, ChatError> {
+    let mut builder =
+        Request::get(&format!("{endpoint}/models")).header("Accept", "application/json");
+    if let Some(key) = api_key.filter(|k| !k.is_empty()) {
+        builder = builder.header("Authorization", &format!("Bearer {key}"));
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|e| ChatError::Network(network_reason(&e)))?;
+    if !response.ok() {
+        return Err(http_error(&response).await);
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ChatError::Network(network_reason(&e)))?;
+    let list: confab_core::api::ModelList =
+        serde_json::from_str(&text).map_err(|e| ChatError::InvalidJson {
+            payload: confab_core::error::body_text(&text),
+            reason: e.to_string(),
+        })?;
+    Ok(list.data.into_iter().map(|m| m.id).collect())
+}

@@ -6,6 +6,7 @@ use crate::chat::Chat;
 use crate::components::composer::Composer;
 use crate::components::launcher::Launcher;
 use crate::components::message_list::MessageList;
+use crate::components::settings::Settings;
 use crate::config::Mode;
 
 /// The whole widget: in launcher mode a floating button and its panel; otherwise the panel.
@@ -18,6 +19,8 @@ pub fn App(
 ) -> impl IntoView {
     provide_context(chat);
     let config = chat.config;
+    let defaults = config.get_untracked();
+    let show_settings = RwSignal::new(false);
     let mode = Memo::new(move |_| config.with(|c| c.mode));
     let class = move || {
         config.with(|c| {
@@ -83,6 +86,13 @@ pub fn App(
                     <h2 class="confab__title">{title}</h2>
                     <button
                         type="button"
+                        class="confab__icon-btn confab__settings-btn"
+                        aria-label=move || if show_settings.get() { "Back to the conversation" } else { "Settings" }
+                        aria-pressed=move || show_settings.get().to_string()
+                        on:click=move |_| show_settings.update(|s| *s = !*s)
+                    >{move || if show_settings.get() { "Chat" } else { "Settings" }}</button>
+                    <button
+                        type="button"
                         class="confab__icon-btn confab__clear"
                         aria-label="Clear the conversation"
                         on:click=move |_| chat.clear()
@@ -101,8 +111,12 @@ pub fn App(
                         <li class="confab__problem">{p}</li>
                     </For>
                 </ul>
-                <MessageList/>
-                <Composer/>
+                <Show
+                    when=move || show_settings.get()
+                    fallback=|| view! { <MessageList/><Composer/> }
+                >
+                    <Settings defaults=defaults.clone()/>
+                </Show>
             </section>
         </div>
     }

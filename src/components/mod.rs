@@ -11,4 +11,5 @@ pub mod message_actions;
 pub mod message_list;
 pub mod message_meta;
 pub mod message_view;
+pub mod settings;
 pub mod tool_call;

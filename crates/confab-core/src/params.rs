@@ -182,6 +182,32 @@ impl Params {
         Ok(())
     }
 
+    /// A parameter's current value in the text form `set` takes; empty when unset.
+    pub fn get(&self, name: &str) -> String {
+        fn num(v: Option<f32>) -> String {
+            v.map(|v| v.to_string()).unwrap_or_default()
+        }
+        match name.replace('_', "-").as_str() {
+            "temperature" => num(self.temperature),
+            "top-p" => num(self.top_p),
+            "n" => self.n.map(|v| v.to_string()).unwrap_or_default(),
+            "max-tokens" => self.max_tokens.map(|v| v.to_string()).unwrap_or_default(),
+            "presence-penalty" => num(self.presence_penalty),
+            "frequency-penalty" => num(self.frequency_penalty),
+            "stop" => match self.stop.len() {
+                0 => String::new(),
+                1 => self.stop[0].clone(),
+                _ => serde_json::to_string(&self.stop).unwrap_or_default(),
+            },
+            "logit-bias" if self.logit_bias.is_empty() => String::new(),
+            "logit-bias" => serde_json::to_string(&self.logit_bias).unwrap_or_default(),
+            "user" => self.user.clone().unwrap_or_default(),
+            "stream" => self.stream.to_string(),
+            "include-usage" => self.include_usage.to_string(),
+            _ => String::new(),
+        }
+    }
+
     pub fn stream(&self) -> bool {
         self.stream
     }
@@ -341,6 +367,25 @@ mod tests {
             assert!(err.starts_with(expected), "{k}={v}: {err}");
             assert_eq!(p, before, "a failed set must change nothing");
         }
+    }
+
+    #[test]
+    fn get_gives_back_what_set_took() {
+        let mut p = Params::default();
+        for (k, v) in [
+            ("temperature", "0.5"),
+            ("stop", "END"),
+            ("n", "2"),
+            ("logit-bias", r#"{"1":-5.0}"#),
+        ] {
+            p.set(k, v).unwrap();
+            let again = p.get(k);
+            let mut q = p.clone();
+            q.set(k, &again).unwrap();
+            assert_eq!(q, p, "{k}: {again}");
+        }
+        assert_eq!(p.get("top-p"), "");
+        assert_eq!(p.get("stream"), "true");
     }
 
     #[test]

@@ -11,8 +11,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::chat::{Chat, ChatEvent};
-use crate::config::{Persist, WidgetConfig};
+use crate::config::WidgetConfig;
 use crate::events::{dispatch, to_js};
+use crate::library::Library;
 use crate::storage;
 
 /// A mounted widget.
@@ -21,6 +22,7 @@ pub struct Widget {
     host: Element,
     root: HtmlElement,
     chat: Chat,
+    library: Library,
     open: RwSignal<bool>,
     /// Dropping it unmounts the view and disposes of its reactive state.
     mounted: Option<Box<dyn Any>>,
@@ -69,14 +71,15 @@ impl Widget {
     pub(crate) fn new(
         host: Element,
         root: HtmlElement,
-        chat: Chat,
+        library: Library,
         open: RwSignal<bool>,
         mounted: Box<dyn Any>,
     ) -> Widget {
         let widget = Widget {
             host,
             root,
-            chat,
+            chat: library.chat,
+            library,
             open,
             mounted: Some(mounted),
         };
@@ -101,22 +104,13 @@ impl Widget {
     }
 
     fn load_history(&self) {
-        let (persist, key) = self
-            .chat
-            .config
-            .with_untracked(|c| (c.persist, c.storage_key.clone()));
-        match storage::load(persist, &key) {
-            Ok(messages) => self.chat.restore(messages),
-            Err(problem) => {
-                web_sys::console::warn_1(&format!("Confab: {problem}").into());
-                self.chat.notice.set(Some(problem));
-            }
-        }
+        self.library.load();
     }
 
     fn connect_events(&self) {
         let host = self.host.clone();
         let chat = self.chat;
+        let library = self.library;
         let last_save = std::cell::Cell::new(0.0);
         let save = move |force: bool| {
             let now = js_sys::Date::now();
@@ -125,15 +119,7 @@ impl Widget {
                 return;
             }
             last_save.set(now);
-            let (persist, key) = chat
-                .config
-                .with_untracked(|c| (c.persist, c.storage_key.clone()));
-            if persist == Persist::None {
-                return;
-            }
-            if let Err(problem) = storage::save(persist, &key, &chat.snapshot()) {
-                chat.notice.set(Some(problem));
-            }
+            library.save();
         };
         chat.set_listener(move |event| match event {
             ChatEvent::Sent(text) => {

@@ -12,6 +12,7 @@ use crate::chat::Chat;
 use crate::components::app::App;
 use crate::config::{Mode, WidgetConfig};
 use crate::embed::Widget;
+use crate::library::Library;
 
 /// The widget's one stylesheet.
 pub const STYLE: &str = include_str!("../style/confab.css");
@@ -51,14 +52,14 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
         );
     }
     let open_at_start = config.mode != Mode::Launcher;
-    let made: Rc<RefCell<Option<(Chat, RwSignal<bool>)>>> = Rc::default();
+    let made: Rc<RefCell<Option<(Library, RwSignal<bool>)>>> = Rc::default();
     let out = made.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        let chat = Chat::new(config);
+        let library = Library::new(Chat::new(config));
         let open = RwSignal::new(open_at_start);
-        *out.borrow_mut() = Some((chat, open));
-        view! { <App chat=chat open=open/> }
+        *out.borrow_mut() = Some((library, open));
+        view! { <App library=library open=open/> }
     });
-    let (chat, open) = made.borrow_mut().take().expect("the app was built");
-    Widget::new(host.clone(), root, chat, open, Box::new(handle))
+    let (library, open) = made.borrow_mut().take().expect("the app was built");
+    Widget::new(host.clone(), root, library, open, Box::new(handle))
 }

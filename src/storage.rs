@@ -1,9 +1,12 @@
-//! Keeping the conversation in localStorage or sessionStorage. Every failure (storage disabled,
-//! quota exceeded, a damaged or newer saved form) becomes a sentence for the user; what is in
-//! memory is never lost because of it.
+//! Keeping conversations in localStorage or sessionStorage: the list of conversations
+//! (`confab:{key}:index`) and each conversation (`confab:{key}:c:{id}`). Every failure
+//! (storage disabled, quota exceeded, damaged or newer data) becomes a sentence for the user;
+//! what is in memory is never lost because of it, and damaged data is set aside, not deleted.
 
+use confab_core::library::{title_from, Index};
 use confab_core::store::{self, StoreError};
 use confab_core::Message;
+use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
 use crate::config::Persist;
@@ -17,22 +20,38 @@ fn area(persist: Persist) -> Result<Option<Storage>, String> {
     };
     match storage {
         Ok(Some(s)) => Ok(Some(s)),
-        _ => Err("This browser does not allow saving here (storage is disabled), so the conversation will not be kept after this page closes.".into()),
+        _ => Err("This browser does not allow saving here (storage is disabled), so conversations will not be kept after this page closes.".into()),
     }
 }
 
-fn key(storage_key: &str) -> String {
+/// Where the single-conversation format kept its conversation.
+fn legacy_key(storage_key: &str) -> String {
     format!("confab:{storage_key}")
 }
 
-/// Loads the saved conversation. A damaged one is set aside under another key (so nothing is
-/// destroyed) and reported.
-pub fn load(persist: Persist, storage_key: &str) -> Result<Vec<Message>, String> {
-    let Some(storage) = area(persist)? else {
-        return Ok(Vec::new());
-    };
-    let key = key(storage_key);
-    let Ok(Some(text)) = storage.get_item(&key) else {
+fn conversation_key(storage_key: &str, id: &str) -> String {
+    format!("confab:{storage_key}:c:{id}")
+}
+
+fn index_key(storage_key: &str) -> String {
+    format!("confab:{storage_key}:index")
+}
+
+fn write_problem(e: &JsValue) -> String {
+    let name = js_sys::Reflect::get(e, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    if name == "QuotaExceededError" {
+        "The browser's storage is full, so the latest messages are not saved. They are still here until you close the page; export or delete old conversations to make room.".to_owned()
+    } else {
+        "The conversation could not be saved in this browser's storage. It is still here until you close the page.".to_owned()
+    }
+}
+
+/// Reads a saved conversation; a damaged one is set aside and reported.
+fn load_at(storage: &Storage, key: &str) -> Result<Vec<Message>, String> {
+    let Ok(Some(text)) = storage.get_item(key) else {
         return Ok(Vec::new());
     };
     match store::decode(&text) {
@@ -40,28 +59,112 @@ pub fn load(persist: Persist, storage_key: &str) -> Result<Vec<Message>, String>
         Err(e) => {
             let aside = format!("{key}:unreadable:{}", js_sys::Date::now() as u64);
             let _ = storage.set_item(&aside, &text);
-            let _ = storage.remove_item(&key);
+            let _ = storage.remove_item(key);
             Err(match e {
                 StoreError::TooNew(_) => format!("{e}; it was kept under “{aside}” and a new conversation started."),
-                StoreError::Corrupt(_) => format!("The saved conversation could not be read ({e}); it was kept under “{aside}” and a new conversation started."),
+                StoreError::Corrupt(_) => format!(
+                    "The saved conversation could not be read ({e}); it was kept under “{aside}” and a new conversation started."
+                ),
             })
         }
     }
 }
 
-/// Saves the conversation.
-pub fn save(persist: Persist, storage_key: &str, messages: &[Message]) -> Result<(), String> {
+/// Loads the list of conversations. A conversation saved in the single-conversation format
+/// (under `confab:{key}`) is migrated into the list.
+pub fn load_index(
+    persist: Persist,
+    storage_key: &str,
+    new_id: impl Fn() -> String,
+    now_ms: u64,
+) -> (Index, Vec<String>) {
+    let mut problems = Vec::new();
+    let storage = match area(persist) {
+        Ok(Some(s)) => s,
+        Ok(None) => return (Index::default(), problems),
+        Err(e) => return (Index::default(), vec![e]),
+    };
+    let mut index = match storage.get_item(&index_key(storage_key)) {
+        Ok(Some(text)) => Index::decode(&text).unwrap_or_else(|e| {
+            let _ = storage.set_item(
+                &format!("{}:unreadable:{now_ms}", index_key(storage_key)),
+                &text,
+            );
+            problems.push(format!("{e}; it was kept aside and a new list started."));
+            Index::default()
+        }),
+        _ => Index::default(),
+    };
+    let legacy = legacy_key(storage_key);
+    if let Ok(Some(_)) = storage.get_item(&legacy) {
+        match load_at(&storage, &legacy) {
+            Ok(messages) => {
+                let id = new_id();
+                if save_conversation(persist, storage_key, &id, &messages).is_ok() {
+                    let _ = storage.remove_item(&legacy);
+                    index.create(id.clone(), title_from(&messages), now_ms);
+                    index.touch(&id, &messages, now_ms);
+                }
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    // Entries whose data is gone are dropped from the list.
+    index.conversations.retain(|c| {
+        storage
+            .get_item(&conversation_key(storage_key, &c.id))
+            .ok()
+            .flatten()
+            .is_some()
+    });
+    if index
+        .active
+        .as_ref()
+        .is_some_and(|a| !index.conversations.iter().any(|c| &c.id == a))
+    {
+        index.active = index.newest_first().first().map(|c| c.id.clone());
+    }
+    (index, problems)
+}
+
+pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<(), String> {
     let Some(storage) = area(persist)? else {
         return Ok(());
     };
-    storage.set_item(&key(storage_key), &store::encode(messages)).map_err(|e| {
-        let name = js_sys::Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
-        if name == "QuotaExceededError" {
-            "The browser's storage is full, so the latest messages are not saved. They are still here until you close the page; export or clear old conversations to make room.".to_owned()
-        } else {
-            "The conversation could not be saved in this browser's storage. It is still here until you close the page.".to_owned()
-        }
-    })
+    storage
+        .set_item(&index_key(storage_key), &index.encode())
+        .map_err(|e| write_problem(&e))
+}
+
+pub fn load_conversation(
+    persist: Persist,
+    storage_key: &str,
+    id: &str,
+) -> Result<Vec<Message>, String> {
+    let Some(storage) = area(persist)? else {
+        return Ok(Vec::new());
+    };
+    load_at(&storage, &conversation_key(storage_key, id))
+}
+
+pub fn save_conversation(
+    persist: Persist,
+    storage_key: &str,
+    id: &str,
+    messages: &[Message],
+) -> Result<(), String> {
+    let Some(storage) = area(persist)? else {
+        return Ok(());
+    };
+    storage
+        .set_item(&conversation_key(storage_key, id), &store::encode(messages))
+        .map_err(|e| write_problem(&e))
+}
+
+pub fn delete_conversation(persist: Persist, storage_key: &str, id: &str) {
+    if let Ok(Some(storage)) = area(persist) {
+        let _ = storage.remove_item(&conversation_key(storage_key, id));
+    }
 }
 
 /// The API key the user asked to remember on this device (localStorage), if any.

@@ -9,6 +9,9 @@ use gloo_net::http::{Request, Response};
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+/// The longest stretch of stream handling before the browser gets a turn.
+const YIELD_AFTER_MS: f64 = 8.0;
+
 /// What a request delivered, in the order it arrived.
 pub enum Received {
     /// Events decoded from one network read of a streamed body.
@@ -118,7 +121,14 @@ async fn read_stream(
     let mut body = wasm_streams::ReadableStream::from_raw(raw.unchecked_into()).into_stream();
     let mut decoder = ChunkDecoder::new();
     let mut saw_done = false;
+    // Buffered reads resolve as microtasks, so a fast stream could be handled in one long task
+    // that blocks input and painting. Every few milliseconds of work, yield to the event loop.
+    let mut slice_start = js_sys::Date::now();
     while let Some(read) = body.next().await {
+        if js_sys::Date::now() - slice_start > YIELD_AFTER_MS {
+            crate::chat::sleep_ms(0).await;
+            slice_start = js_sys::Date::now();
+        }
         match read {
             Ok(bytes) => {
                 let bytes = js_sys::Uint8Array::new(&bytes).to_vec();

@@ -2,25 +2,38 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::chat::Chat;
 use crate::components::composer::Composer;
+use crate::components::conversations::Conversations;
 use crate::components::launcher::Launcher;
 use crate::components::message_list::MessageList;
 use crate::components::settings::Settings;
 use crate::config::Mode;
+use crate::library::Library;
+
+/// What the panel shows below its header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pane {
+    Chat,
+    Settings,
+    History,
+}
 
 /// The whole widget: in launcher mode a floating button and its panel; otherwise the panel.
 #[component]
 pub fn App(
-    /// The chat this widget shows.
-    chat: Chat,
+    /// The conversations this widget shows, the open one first.
+    library: Library,
     /// Whether the panel is shown.
     open: RwSignal<bool>,
 ) -> impl IntoView {
+    let chat = library.chat;
     provide_context(chat);
+    provide_context(library);
     let config = chat.config;
     let defaults = config.get_untracked();
-    let show_settings = RwSignal::new(false);
+    let view_mode = RwSignal::new(Pane::Chat);
+    let toggle =
+        move |pane: Pane| view_mode.update(|v| *v = if *v == pane { Pane::Chat } else { pane });
     let mode = Memo::new(move |_| config.with(|c| c.mode));
     let class = move || {
         config.with(|c| {
@@ -86,11 +99,18 @@ pub fn App(
                     <h2 class="confab__title">{title}</h2>
                     <button
                         type="button"
+                        class="confab__icon-btn confab__history-btn"
+                        aria-label=move || if view_mode.get() == Pane::History { "Back to the conversation" } else { "Conversations" }
+                        aria-pressed=move || (view_mode.get() == Pane::History).to_string()
+                        on:click=move |_| toggle(Pane::History)
+                    >{move || if view_mode.get() == Pane::History { "Chat" } else { "History" }}</button>
+                    <button
+                        type="button"
                         class="confab__icon-btn confab__settings-btn"
-                        aria-label=move || if show_settings.get() { "Back to the conversation" } else { "Settings" }
-                        aria-pressed=move || show_settings.get().to_string()
-                        on:click=move |_| show_settings.update(|s| *s = !*s)
-                    >{move || if show_settings.get() { "Chat" } else { "Settings" }}</button>
+                        aria-label=move || if view_mode.get() == Pane::Settings { "Back to the conversation" } else { "Settings" }
+                        aria-pressed=move || (view_mode.get() == Pane::Settings).to_string()
+                        on:click=move |_| toggle(Pane::Settings)
+                    >{move || if view_mode.get() == Pane::Settings { "Chat" } else { "Settings" }}</button>
                     <button
                         type="button"
                         class="confab__icon-btn confab__clear"
@@ -111,12 +131,11 @@ pub fn App(
                         <li class="confab__problem">{p}</li>
                     </For>
                 </ul>
-                <Show
-                    when=move || show_settings.get()
-                    fallback=|| view! { <MessageList/><Composer/> }
-                >
-                    <Settings defaults=defaults.clone()/>
-                </Show>
+                {move || match view_mode.get() {
+                    Pane::Chat => view! { <MessageList/><Composer/> }.into_any(),
+                    Pane::Settings => view! { <Settings defaults=defaults.clone()/> }.into_any(),
+                    Pane::History => view! { <Conversations on_open=move || view_mode.set(Pane::Chat)/> }.into_any(),
+                }}
             </section>
         </div>
     }

@@ -4,6 +4,7 @@
 pub mod alternatives;
 pub mod app;
 pub mod composer;
+pub mod conversations;
 pub mod edit_box;
 pub mod launcher;
 pub mod markdown;

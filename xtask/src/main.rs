@@ -3,6 +3,7 @@
 //! Every command first makes sure the tools it needs are installed, at the versions the project
 //! pins, and installs what is missing from the package registries (never from elsewhere).
 
+mod bench;
 mod setup;
 mod summary;
 
@@ -15,8 +16,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
         Some("dist") => dist().map(|dir| println!("The release embed is in {}", dir.display())),
+        Some("bench") => bench::bench(args.iter().any(|a| a == "--quick")),
         _ => {
-            eprintln!("usage: cargo xtask serve [--port N] | test | dist");
+            eprintln!("usage: cargo xtask serve [--port N] | test | dist | bench [--quick]");
             return ExitCode::from(2);
         }
     };

@@ -15,6 +15,7 @@ pub mod api;
 pub mod conversation;
 pub mod error;
 pub mod export;
+pub mod library;
 pub mod markdown;
 pub mod message;
 pub mod params;

@@ -1,0 +1,474 @@
+//! `confab-bench`: measures Confab and Deep Chat side by side in headless Chromium.
+//! Run through `cargo xtask bench [--quick]`, which builds everything and passes the paths.
+//!
+//! CPU is the main thread's task time from the DevTools Protocol (`Performance.getMetrics`,
+//! `TaskDuration`), not wall time: the machine is shared.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use confab_e2e::{Browser, Server, Site};
+use serde_json::{json, Value};
+
+const PROBE: &str = r#"
+window.__probe = { longest: 0, longtasks: 0, maxGap: 0, dropped: 0, frames: 0, running: false, ready: null, done: null, last: null };
+try {
+  new PerformanceObserver(l => l.getEntries().forEach(e => { __probe.longtasks++; __probe.longest = Math.max(__probe.longest, e.duration); }))
+    .observe({ type: 'longtask', buffered: true });
+} catch (e) {}
+(function frame(t) {
+  const p = window.__probe;
+  if (p.last !== null && p.running) {
+    const gap = t - p.last;
+    p.frames++;
+    p.maxGap = Math.max(p.maxGap, gap);
+    if (gap > 25) p.dropped += Math.round(gap / 16.7) - 1;
+  }
+  p.last = t;
+  requestAnimationFrame(frame);
+})(performance.now());
+document.addEventListener('confab:ready', () => { __probe.ready = __probe.ready || performance.now(); });
+document.addEventListener('confab:message', () => { __probe.done = performance.now(); });
+"#;
+
+fn confab_page(model: &str, extra: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><script src="probe.js"></script>
+<script src="confab.js" defer></script></head><body>
+<confab-chat id="w" mode="inline" endpoint="/v1" model="{model}" {extra}></confab-chat></body></html>"#
+    )
+}
+
+fn deepchat_page(model: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><script src="probe.js"></script>
+<script type="module" src="deepChat.bundle.js"></script></head><body>
+<deep-chat id="w" style="width: 800px; height: 600px"></deep-chat>
+<script type="module">
+const dc = document.getElementById('w');
+dc.connect = {{ url: '/v1/chat/completions', stream: true }};
+// Deep Chat sends {{messages: [{{role, text}}]}} and expects {{text}} events: translate both ways,
+// so it is fed exactly the tokens Confab is fed.
+dc.requestInterceptor = (details) => {{
+  details.body = {{ model: '{model}', stream: true,
+    messages: details.body.messages.map(m => ({{ role: m.role === 'ai' ? 'assistant' : m.role, content: m.text }})) }};
+  return details;
+}};
+dc.responseInterceptor = (r) => {{
+  const c = r.choices && r.choices[0];
+  if (c && c.finish_reason) setTimeout(() => {{ __probe.done = performance.now(); }}, 0);
+  return {{ text: (c && c.delta && c.delta.content) || '' }};
+}};
+(function ready() {{
+  if (dc.shadowRoot && dc.shadowRoot.getElementById('text-input')) __probe.ready = performance.now();
+  else requestAnimationFrame(ready);
+}})();
+</script></body></html>"#
+    )
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Widget {
+    Confab,
+    DeepChat,
+}
+
+impl Widget {
+    fn name(self) -> &'static str {
+        match self {
+            Widget::Confab => "confab",
+            Widget::DeepChat => "deep-chat",
+        }
+    }
+    fn page(self) -> &'static str {
+        match self {
+            Widget::Confab => "confab.html",
+            Widget::DeepChat => "deepchat.html",
+        }
+    }
+    /// How much of the answer is rendered: characters of text.
+    fn progress(self) -> &'static str {
+        match self {
+            Widget::Confab => "((w.shadowRoot && w.shadowRoot.querySelector('.confab__md')) || {textContent: ''}).textContent.length",
+            Widget::DeepChat => "(w.shadowRoot ? w.shadowRoot.textContent.length : 0)",
+        }
+    }
+    fn send(self) -> &'static str {
+        match self {
+            Widget::Confab => "w.send('Write a long answer')",
+            Widget::DeepChat => "w.submitUserMessage({text: 'Write a long answer'})",
+        }
+    }
+}
+
+async fn metrics(b: &Browser) -> (f64, f64, f64) {
+    let m = b.cdp("Performance.getMetrics", json!({})).await;
+    let get = |name: &str| {
+        m["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|x| x["name"] == name)
+            .and_then(|x| x["value"].as_f64())
+            .unwrap_or(0.0)
+    };
+    (get("TaskDuration"), get("JSHeapUsedSize"), get("Nodes"))
+}
+
+async fn js(b: &Browser, expr: &str) -> Value {
+    b.js(
+        &format!("const w = document.getElementById('w'); return ({expr});"),
+        vec![],
+    )
+    .await
+}
+
+async fn wait(b: &Browser, expr: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !js(b, expr).await.as_bool().unwrap_or(false) {
+        assert!(Instant::now() < deadline, "timed out waiting for {expr}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One streamed answer rendered by one widget, on its own fresh page.
+async fn stream_run(b: &Browser, base: &str, widget: Widget, timeout: Duration) -> Value {
+    b.goto(&format!("{base}/{}", widget.page())).await;
+    run_loaded(b, widget, timeout).await
+}
+
+/// CPU per rendered character over the last 10% of the answer divided by that over the first
+/// 10%: 1 means the work per token does not grow with the answer.
+fn cost_growth(samples: &[(f64, f64)]) -> Value {
+    let total = samples.last().map_or(0.0, |s| s.1);
+    let at = |fraction: f64| samples.iter().find(|s| s.1 >= total * fraction).copied();
+    let first_start = samples.iter().find(|s| s.1 > 0.0).copied();
+    let (Some(a), Some(b), Some(c), Some(d)) =
+        (first_start, at(0.1), at(0.9), samples.last().copied())
+    else {
+        return Value::Null;
+    };
+    if b.1 <= a.1 || d.1 <= c.1 {
+        return json!({"note": "too few samples to split the answer into tenths"});
+    }
+    let first = (b.0 - a.0) / (b.1 - a.1);
+    let last = (d.0 - c.0) / (d.1 - c.1);
+    json!({"first_us_per_char": first * 1e6, "last_us_per_char": last * 1e6, "ratio": if first > 0.0 { last / first } else { f64::NAN }})
+}
+
+fn sizes(files: &[(&str, PathBuf)]) -> Value {
+    let mut out = Vec::new();
+    let mut totals = (0usize, 0usize, 0usize);
+    for (name, path) in files {
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&data).unwrap();
+        let gz = gz.finish().unwrap().len();
+        let mut br = Vec::new();
+        brotli::BrotliCompress(
+            &mut &data[..],
+            &mut br,
+            &brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 22,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        totals = (totals.0 + data.len(), totals.1 + gz, totals.2 + br.len());
+        out.push(json!({"file": name, "raw": data.len(), "gzip9": gz, "brotli11": br.len()}));
+    }
+    json!({"files": out, "raw": totals.0, "gzip9": totals.1, "brotli11": totals.2})
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn cold_start(b: &Browser, base: &str, widget: Widget) -> Value {
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        b.goto(&format!("{base}/{}?cold={}", widget.page(), times.len()))
+            .await;
+        wait(b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
+        times.push(js(b, "__probe.ready").await.as_f64().unwrap());
+    }
+    json!({"widget": widget.name(), "median_ms": median(times.clone()), "runs_ms": times})
+}
+
+/// A saved conversation of `n` messages in Confab's store format.
+fn long_store(n: usize) -> String {
+    let messages: Vec<Value> = (0..n)
+        .map(|i| {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            let text = if i % 2 == 0 {
+                format!("Question number {i}: how does incremental rendering work?")
+            } else {
+                format!("Answer {i}. Finished blocks are **frozen**; only the tail is re-rendered.\n\n- point `a`\n- point b\n\n```rust\nlet x = {i};\n```")
+            };
+            json!({"id": i + 1, "role": role, "choices": [{"index": 0, "content": text, "finish_reason": "stop"}], "selected": 0, "state": "done"})
+        })
+        .collect();
+    json!({"version": 1, "messages": messages}).to_string()
+}
+
+async fn long_conversation(b: &Browser, base: &str) -> Value {
+    b.goto(&format!("{base}/long.html")).await;
+    b.js(
+        "localStorage.setItem('confab:long', arguments[0]); return true;",
+        vec![Value::String(long_store(1000))],
+    )
+    .await;
+    let mut restore = Vec::new();
+    let mut result = json!({});
+    for run in 0..5 {
+        b.goto(&format!("{base}/long.html?run={run}")).await;
+        b.cdp("Performance.enable", json!({})).await;
+        wait(b, "w.shadowRoot && w.shadowRoot.querySelectorAll('.confab__msg').length === 1000 && w.shadowRoot.querySelectorAll('.confab__md p').length >= 500", Duration::from_secs(60)).await;
+        // First paint of the restored list: the frame after everything is in the DOM.
+        let painted = b
+            .client
+            .execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => setTimeout(() => done(performance.now()), 0));", vec![])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        restore.push(painted);
+        if run == 4 {
+            b.cdp("HeapProfiler.collectGarbage", json!({})).await;
+            let (_, heap, nodes) = metrics(b).await;
+            // Input latency: key down to the next frame, with the long conversation open.
+            js(b, "(window.__lat = [], w.shadowRoot.querySelector('textarea').addEventListener('keydown', e => requestAnimationFrame(() => __lat.push(performance.now() - e.timeStamp))), w.shadowRoot.querySelector('textarea').focus(), true)").await;
+            b.type_keys("typing with a long history").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let lat: Vec<f64> = js(b, "__lat")
+                .await
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_f64)
+                .collect();
+            result = json!({"dom_nodes": nodes, "js_heap_bytes": heap, "input_latency_median_ms": median(lat.clone()), "input_latency_max_ms": lat.iter().cloned().fold(0.0, f64::max)});
+        }
+    }
+    result["messages"] = json!(1000);
+    result["restore_to_first_paint_median_ms"] = json!(median(restore.clone()));
+    result["runs_ms"] = json!(restore);
+    result
+}
+
+async fn memory_after_answers(b: &Browser, base: &str) -> Value {
+    b.goto(&format!("{base}/echo.html")).await;
+    b.cdp("Performance.enable", json!({})).await;
+    wait(b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
+    let mut at = Vec::new();
+    for i in 1..=100 {
+        js(
+            b,
+            &format!("(__probe.done = null, w.send('answer number {i} please'))"),
+        )
+        .await;
+        wait(
+            b,
+            "__probe.done !== null && !w.shadowRoot.querySelector('.confab__stop')",
+            Duration::from_secs(20),
+        )
+        .await;
+        if i == 10 || i == 100 {
+            b.cdp("HeapProfiler.collectGarbage", json!({})).await;
+            let (_, heap, nodes) = metrics(b).await;
+            at.push((heap, nodes));
+        }
+    }
+    let per_heap = (at[1].0 - at[0].0) / 90.0;
+    let per_nodes = (at[1].1 - at[0].1) / 90.0;
+    json!({"after_10": {"js_heap_bytes": at[0].0, "dom_nodes": at[0].1}, "after_100": {"js_heap_bytes": at[1].0, "dom_nodes": at[1].1},
+           "js_heap_bytes_per_answer": per_heap, "dom_nodes_per_answer": per_nodes})
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let out = PathBuf::from(std::env::var("CONFAB_BENCH_OUT").expect("CONFAB_BENCH_OUT"));
+    let deepchat = PathBuf::from(std::env::var("DEEPCHAT_BUNDLE").expect("DEEPCHAT_BUNDLE"));
+    let dist = confab_e2e::dist();
+    let full_tokens = if quick { 5_000 } else { 20_000 };
+
+    let transfer = json!({
+        "confab": sizes(&[
+            ("confab.js", dist.join("confab.js")),
+            ("confab-widget.js", dist.join("confab-widget.js")),
+            ("confab-widget_bg.wasm", dist.join("confab-widget_bg.wasm")),
+        ]),
+        "deep_chat": sizes(&[("deepChat.bundle.js", deepchat.clone())]),
+    });
+    println!("transfer: {transfer}");
+
+    let mut files = vec![
+        ("probe.js", PROBE.to_owned()),
+        (
+            "confab.html",
+            confab_page(&format!("mock-long-{full_tokens}"), "persist=\"none\""),
+        ),
+        (
+            "deepchat.html",
+            deepchat_page(&format!("mock-long-{full_tokens}")),
+        ),
+        (
+            "paced.html",
+            confab_page("mock-long-1500", "persist=\"none\""),
+        ),
+        ("deepchat-paced.html", deepchat_page("mock-long-1500")),
+        (
+            "long.html",
+            confab_page("mock-echo", "persist=\"local\" storage-key=\"long\""),
+        ),
+        ("echo.html", confab_page("mock-echo", "persist=\"none\"")),
+    ];
+    files.push((
+        "deepChat.bundle.js",
+        std::fs::read_to_string(&deepchat).expect("deep chat bundle"),
+    ));
+    let site = Site::new(&files, true);
+    let fast = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
+    let paced = Server::serving(&site.dir, &["--tokens-per-second", "50"]);
+    let browser = Browser::start().await;
+
+    let mut cold = Vec::new();
+    for w in [Widget::Confab, Widget::DeepChat] {
+        let r = cold_start(&browser, &fast.url, w).await;
+        println!("cold start: {r}");
+        cold.push(r);
+    }
+
+    let mut full = Vec::new();
+    for w in [Widget::Confab, Widget::DeepChat] {
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            runs.push(stream_run(&browser, &fast.url, w, Duration::from_secs(1800)).await);
+            println!("full speed {}: {}", w.name(), runs.last().unwrap());
+        }
+        let mut by_cpu = runs.clone();
+        by_cpu.sort_by(|a, b| {
+            a["cpu_s"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["cpu_s"].as_f64().unwrap())
+        });
+        full.push(json!({"widget": w.name(), "median": by_cpu[1], "runs": runs}));
+    }
+
+    let mut paced_runs = Vec::new();
+    for w in [Widget::Confab, Widget::DeepChat] {
+        let page = if w == Widget::Confab {
+            "paced.html"
+        } else {
+            "deepchat-paced.html"
+        };
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let r = stream_run_page(&browser, &paced.url, w, page).await;
+            println!("paced {}: {}", w.name(), r);
+            runs.push(r);
+        }
+        let mut by_cpu = runs.clone();
+        by_cpu.sort_by(|a, b| {
+            a["cpu_s"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["cpu_s"].as_f64().unwrap())
+        });
+        paced_runs.push(json!({"widget": w.name(), "median": by_cpu[1], "runs": runs}));
+    }
+
+    let long = long_conversation(&browser, &fast.url).await;
+    println!("long conversation: {long}");
+    let memory = memory_after_answers(&browser, &fast.url).await;
+    println!("memory: {memory}");
+    let ua = browser
+        .client
+        .get_ua()
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    browser.close().await;
+
+    let results = json!({
+        "quick": quick,
+        "full_speed_tokens": full_tokens,
+        "paced_tokens": 1500,
+        "paced_tokens_per_second": 50,
+        "browser": ua,
+        "transfer": transfer,
+        "cold_start": cold,
+        "full_speed": full,
+        "paced": paced_runs,
+        "long_conversation": long,
+        "memory_100_answers": memory,
+    });
+    std::fs::write(&out, serde_json::to_string_pretty(&results).unwrap()).expect("write results");
+    println!("wrote {}", out.display());
+}
+
+async fn stream_run_page(b: &Browser, base: &str, widget: Widget, page: &str) -> Value {
+    b.goto(&format!("{base}/{page}")).await;
+    run_loaded(b, widget, Duration::from_secs(600)).await
+}
+
+async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
+    b.cdp("Performance.enable", json!({"timeDomain": "threadTicks"}))
+        .await;
+    wait(b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (cpu0, _, _) = metrics(b).await;
+    js(
+        b,
+        "(__probe.running = true, __probe.longest = 0, __probe.longtasks = 0, true)",
+    )
+    .await;
+    let start = Instant::now();
+    js(b, widget.send()).await;
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    loop {
+        let (cpu, _, _) = metrics(b).await;
+        let progress = js(b, widget.progress()).await.as_f64().unwrap_or(0.0);
+        samples.push((cpu - cpu0, progress));
+        if js(b, "__probe.done !== null")
+            .await
+            .as_bool()
+            .unwrap_or(false)
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "{} did not finish within {timeout:?}",
+            widget.name()
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let wall = start.elapsed().as_secs_f64();
+    let (cpu1, heap, nodes) = metrics(b).await;
+    let final_chars = js(b, widget.progress()).await.as_f64().unwrap_or(0.0);
+    samples.push((cpu1 - cpu0, final_chars));
+    let probe = js(b, "__probe").await;
+    json!({
+        "widget": widget.name(),
+        "wall_s": wall,
+        "cpu_s": cpu1 - cpu0,
+        "cpu_share_of_wall": (cpu1 - cpu0) / wall,
+        "longest_task_ms": probe["longest"],
+        "long_tasks": probe["longtasks"],
+        "max_frame_gap_ms": probe["maxGap"],
+        "frames_dropped": probe["dropped"],
+        "dom_nodes": nodes,
+        "js_heap_bytes": heap,
+        "rendered_chars": final_chars,
+        "cost_growth": cost_growth(&samples),
+    })
+}

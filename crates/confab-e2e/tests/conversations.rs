@@ -1,0 +1,207 @@
+//! Several conversations: new, switch, rename, delete, export (JSON and Markdown), import, and
+//! the list surviving a reload.
+
+use std::time::Duration;
+
+use confab_e2e::{Browser, Server, ENTER};
+use serde_json::{json, Value};
+
+const SECS: fn(u64) -> Duration = Duration::from_secs;
+const STATE: &str = "((last('.confab__msg--assistant') || {dataset: {}}).dataset.state || '')";
+const CONTENTS: &str =
+    "[...root.querySelectorAll('.confab__msg .confab__content')].map(e => e.textContent)";
+const TITLES: &str = "[...root.querySelectorAll('.confab__conversation-open, .confab__rename-input')].map(e => e.textContent || e.value)";
+
+async fn ask(browser: &Browser, text: &str) {
+    browser.type_in_composer(&format!("{text}{ENTER}")).await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{STATE} === 'done' && root.querySelector('.confab__send')"),
+            SECS(10),
+        )
+        .await;
+}
+
+async fn history(browser: &Browser) {
+    browser
+        .eval("(root.querySelector('.confab__history-btn').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the list",
+            "root.querySelector('.confab__history')",
+            SECS(3),
+        )
+        .await;
+}
+
+/// Clicks `selector` inside the conversation titled `title`.
+async fn in_row(browser: &Browser, title: &str, selector: &str) {
+    let js = format!(
+        "(() => {{ const row = [...root.querySelectorAll('.confab__conversation')].find(r => r.querySelector('.confab__conversation-open') && r.querySelector('.confab__conversation-open').textContent === {t}); \
+         row.querySelector('{selector}').click(); return true; }})()",
+        t = serde_json::to_string(title).unwrap()
+    );
+    browser.eval(&js).await;
+}
+
+#[tokio::test]
+async fn conversations_can_be_listed_switched_renamed_deleted_exported_and_imported() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let url = format!("{}/?model=mock-echo&storage-key=conv", server.url);
+    browser.goto(&url).await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+    // Downloads are captured from the blob the widget makes.
+    browser.page("(window.__blobs = [], URL.createObjectURL = ((orig) => (b) => { __blobs.push(b); return orig.call(URL, b); })(URL.createObjectURL), true)").await;
+
+    ask(&browser, "alpha question").await;
+    history(&browser).await;
+    assert_eq!(browser.eval(TITLES).await, json!(["alpha question"]));
+    browser
+        .eval("(root.querySelector('.confab__new').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "an empty chat",
+            "root.querySelector('.confab__empty')",
+            SECS(3),
+        )
+        .await;
+    ask(&browser, "beta question").await;
+    history(&browser).await;
+    assert_eq!(
+        browser.eval(TITLES).await,
+        json!(["beta question", "alpha question"]),
+        "newest first"
+    );
+
+    in_row(&browser, "alpha question", ".confab__conversation-open").await;
+    browser.wait_for("alpha's messages", &format!("JSON.stringify({CONTENTS}) === JSON.stringify(['alpha question', 'alpha question'])"), SECS(3)).await;
+
+    history(&browser).await;
+    in_row(&browser, "alpha question", ".confab__rename").await;
+    browser
+        .wait_for(
+            "the rename box",
+            "root.querySelector('.confab__rename-input')",
+            SECS(3),
+        )
+        .await;
+    browser.eval("(() => { const i = root.querySelector('.confab__rename-input'); i.value = 'Renamed A'; i.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'})); return true; })()").await;
+    browser.wait_for("the new title", "[...root.querySelectorAll('.confab__conversation-open')].some(e => e.textContent === 'Renamed A')", SECS(3)).await;
+
+    in_row(&browser, "Renamed A", ".confab__export-json").await;
+    browser
+        .page_wait("the JSON export", "window.__blobs.length === 1", SECS(3))
+        .await;
+    let exported = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; __blobs[0].text().then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let doc: Value = serde_json::from_str(exported.as_str().unwrap()).unwrap();
+    assert_eq!(doc["title"], "Renamed A");
+    assert_eq!(doc["format"], "confab.conversation");
+    assert_eq!(
+        doc["messages"][0],
+        json!({"role": "user", "content": "alpha question"})
+    );
+    assert_eq!(doc["messages"][1]["state"], "done");
+    in_row(&browser, "Renamed A", ".confab__export-md").await;
+    browser
+        .page_wait(
+            "the Markdown export",
+            "window.__blobs.length === 2",
+            SECS(3),
+        )
+        .await;
+    let md = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; __blobs[1].text().then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        md.as_str()
+            .unwrap()
+            .starts_with("# Renamed A\n\n## You\n\nalpha question"),
+        "{md}"
+    );
+
+    in_row(&browser, "beta question", ".confab__delete-conversation").await;
+    browser
+        .wait_for(
+            "one left",
+            "root.querySelectorAll('.confab__conversation').length === 1",
+            SECS(3),
+        )
+        .await;
+
+    // Import the exported JSON: it opens as a conversation of its own.
+    browser
+        .js(
+            "const root = document.querySelector('#confab').shadowRoot; const input = root.querySelector('.confab__import-file'); \
+             const dt = new DataTransfer(); dt.items.add(new File([arguments[0]], 'renamed-a.json', {type: 'application/json'})); \
+             input.files = dt.files; input.dispatchEvent(new Event('change')); return true;",
+            vec![Value::String(exported.as_str().unwrap().to_owned())],
+        )
+        .await;
+    browser.wait_for("the imported messages", &format!("root.querySelector('.confab__msg') && JSON.stringify({CONTENTS}) === JSON.stringify(['alpha question', 'alpha question'])"), SECS(5)).await;
+    history(&browser).await;
+    assert_eq!(
+        browser.eval(TITLES).await,
+        json!(["Renamed A", "Renamed A"])
+    );
+
+    // A bad file says why.
+    browser
+        .js(
+            "const root = document.querySelector('#confab').shadowRoot; const input = root.querySelector('.confab__import-file'); \
+             const dt = new DataTransfer(); dt.items.add(new File(['{\"nope\": 1}'], 'bad.json')); \
+             input.files = dt.files; input.dispatchEvent(new Event('change')); return true;",
+            vec![],
+        )
+        .await;
+    let status = browser
+        .wait_for(
+            "the import error",
+            "root.querySelector('.confab__history-status').textContent",
+            SECS(3),
+        )
+        .await;
+    assert!(
+        status.as_str().unwrap().contains("no `messages`"),
+        "{status}"
+    );
+
+    // The list survives a reload.
+    browser.goto(&url).await;
+    browser
+        .wait_for(
+            "the restored chat",
+            "root && root.querySelectorAll('.confab__msg').length === 2",
+            SECS(10),
+        )
+        .await;
+    history(&browser).await;
+    assert_eq!(
+        browser
+            .eval("root.querySelectorAll('.confab__conversation').length")
+            .await,
+        2
+    );
+    browser.close().await;
+}

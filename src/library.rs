@@ -1,0 +1,236 @@
+//! The conversations of one widget: which is open, switching, creating, renaming, deleting,
+//! importing and exporting, and saving the open one as it changes.
+
+use confab_core::library::{export_json, export_markdown, import_json, ConversationMeta, Index};
+use leptos::prelude::*;
+
+use crate::chat::Chat;
+use crate::config::Persist;
+use crate::storage;
+
+#[derive(Clone, Copy)]
+pub struct Library {
+    pub chat: Chat,
+    pub index: RwSignal<Index>,
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn new_id() -> String {
+    format!(
+        "{:x}{:06x}",
+        now(),
+        (js_sys::Math::random() * 16_777_215.0) as u64
+    )
+}
+
+impl Library {
+    pub fn new(chat: Chat) -> Library {
+        Library {
+            chat,
+            index: RwSignal::new(Index::default()),
+        }
+    }
+
+    fn place(&self) -> (Persist, String) {
+        self.chat
+            .config
+            .with_untracked(|c| (c.persist, c.storage_key.clone()))
+    }
+
+    fn report(&self, problem: String) {
+        web_sys::console::warn_1(&format!("Confab: {problem}").into());
+        self.chat.notice.set(Some(problem));
+    }
+
+    /// Loads the list and opens the active conversation (or starts one).
+    pub fn load(&self) {
+        let (persist, key) = self.place();
+        let (index, problems) = storage::load_index(persist, &key, new_id, now());
+        for p in problems {
+            self.report(p);
+        }
+        let active = index.active.clone();
+        self.index.set(index);
+        match active {
+            Some(id) => self.open_id(&id),
+            None => self.start_new(),
+        }
+    }
+
+    fn open_id(&self, id: &str) {
+        let (persist, key) = self.place();
+        let messages = match storage::load_conversation(persist, &key, id) {
+            Ok(m) => m,
+            Err(problem) => {
+                self.report(problem);
+                Vec::new()
+            }
+        };
+        self.chat.restore(messages);
+        self.index.update(|i| i.active = Some(id.to_owned()));
+        self.save_index();
+    }
+
+    fn start_new(&self) {
+        self.chat.restore(Vec::new());
+        self.index
+            .update(|i| i.create(new_id(), "New conversation".to_owned(), now()));
+    }
+
+    fn save_index(&self) {
+        let (persist, key) = self.place();
+        if let Err(p) = self
+            .index
+            .with_untracked(|i| storage::save_index(persist, &key, i))
+        {
+            self.report(p);
+        }
+    }
+
+    /// Saves the open conversation and its entry in the list.
+    pub fn save(&self) {
+        let (persist, key) = self.place();
+        let Some(id) = self.index.with_untracked(|i| i.active.clone()) else {
+            return;
+        };
+        let messages = self.chat.snapshot();
+        if messages.is_empty() {
+            return; // An empty new conversation is not worth a place in the list yet.
+        }
+        if let Err(p) = storage::save_conversation(persist, &key, &id, &messages) {
+            self.report(p);
+            return;
+        }
+        self.index.update(|i| i.touch(&id, &messages, now()));
+        self.save_index();
+    }
+
+    pub fn active(&self) -> Option<String> {
+        self.index.with(|i| i.active.clone())
+    }
+
+    /// The conversations to list: the saved ones, newest first.
+    pub fn list(&self) -> Vec<ConversationMeta> {
+        let (persist, key) = self.place();
+        let _ = key;
+        self.index.with(|i| {
+            let mut list = i.newest_first();
+            // Without persistence, the open conversation is the only one and is still listed.
+            if persist == Persist::None {
+                list.truncate(1);
+            }
+            list
+        })
+    }
+
+    pub fn switch_to(&self, id: &str) {
+        if self.active().as_deref() == Some(id) {
+            return;
+        }
+        self.chat.stop();
+        self.save();
+        self.open_id(id);
+    }
+
+    pub fn create(&self) {
+        self.chat.stop();
+        self.save();
+        self.start_new();
+    }
+
+    pub fn rename(&self, id: &str, title: &str) {
+        self.index.update(|i| i.rename(id, title));
+        self.save_index();
+    }
+
+    pub fn delete(&self, id: &str) {
+        let (persist, key) = self.place();
+        let was_active = self.active().as_deref() == Some(id);
+        if was_active {
+            self.chat.stop();
+        }
+        storage::delete_conversation(persist, &key, id);
+        self.index.update(|i| i.remove(id));
+        if was_active {
+            match self.index.with_untracked(|i| i.active.clone()) {
+                Some(next) => self.open_id(&next),
+                None => self.start_new(),
+            }
+        }
+        self.save_index();
+    }
+
+    /// Imports a conversation exported as JSON; it opens as a new conversation.
+    pub fn import(&self, text: &str) -> Result<(), String> {
+        let (title, messages) = import_json(text)?;
+        self.chat.stop();
+        self.save();
+        let id = new_id();
+        self.index.update(|i| {
+            i.create(id.clone(), title.clone(), now());
+            i.rename(&id, &title);
+        });
+        self.chat.restore(messages);
+        self.save();
+        Ok(())
+    }
+
+    /// The open conversation, or another one, as (file name, MIME type, content).
+    pub fn export(
+        &self,
+        id: &str,
+        markdown: bool,
+    ) -> Result<(String, &'static str, String), String> {
+        let (persist, key) = self.place();
+        let messages = if self.active().as_deref() == Some(id) {
+            self.chat.snapshot()
+        } else {
+            storage::load_conversation(persist, &key, id)?
+        };
+        let title = self
+            .index
+            .with_untracked(|i| {
+                i.conversations
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| c.title.clone())
+            })
+            .unwrap_or_else(|| "Conversation".to_owned());
+        let model = self.chat.config.with_untracked(|c| c.model.clone());
+        let stem: String = title
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let stem = if stem.is_empty() {
+            "conversation".to_owned()
+        } else {
+            stem
+        };
+        Ok(if markdown {
+            (
+                format!("{stem}.md"),
+                "text/markdown",
+                export_markdown(&title, &messages),
+            )
+        } else {
+            (
+                format!("{stem}.json"),
+                "application/json",
+                export_json(&title, &model, &messages, now()),
+            )
+        })
+    }
+}

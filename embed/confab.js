@@ -20,7 +20,7 @@
     "endpoint", "model", "api-key", "system-prompt", "title", "greeting", "placeholder", "mode",
     "position", "theme", "accent", "stream", "temperature", "top-p", "n", "stop", "max-tokens",
     "presence-penalty", "frequency-penalty", "logit-bias", "user", "include-usage", "persist",
-    "storage-key"
+    "storage-key", "images"
   ];
 
   var loading = null;

@@ -120,6 +120,8 @@ pub struct WidgetConfig {
     pub params: Params,
     pub persist: Persist,
     pub storage_key: String,
+    /// Show `http(s)` images from answers (otherwise they appear as links).
+    pub images: bool,
     /// Problems found while reading the configuration, one per setting; shown in the widget
     /// and on the console, with the default used instead.
     pub problems: Vec<ValidationError>,
@@ -142,6 +144,7 @@ impl Default for WidgetConfig {
             params: Params::default(),
             persist: Persist::Local,
             storage_key: "confab".to_owned(),
+            images: true,
             problems: Vec::new(),
         }
     }
@@ -245,6 +248,11 @@ impl WidgetConfig {
                 "none" => Ok(self.persist = Persist::None),
                 _ => Err(format!("must be local, session or none (got “{value}”)")),
             },
+            "images" => match v {
+                "true" | "" => Ok(self.images = true),
+                "false" => Ok(self.images = false),
+                _ => Err(format!("must be true or false (got “{value}”)")),
+            },
             "storage-key" if v.is_empty() => Err("must not be empty".into()),
             "storage-key" => {
                 self.storage_key = v.to_owned();
@@ -275,6 +283,7 @@ impl WidgetConfig {
             "theme" => self.theme.as_str().to_owned(),
             "accent" => self.accent.clone().unwrap_or_default(),
             "storage-key" => self.storage_key.clone(),
+            "images" => self.images.to_string(),
             "persist" => match self.persist {
                 Persist::Local => "local",
                 Persist::Session => "session",
@@ -310,6 +319,7 @@ impl WidgetConfig {
             "accent" => self.accent = None,
             "persist" => self.persist = d.persist,
             "storage-key" => self.storage_key = d.storage_key,
+            "images" => self.images = true,
             other => {
                 let _ = self.params.set(
                     other,

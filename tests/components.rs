@@ -61,10 +61,14 @@ fn text(root: &Element, sel: &str) -> String {
 
 /// Mounts a message list over a chat holding `messages`; returns the host and the chat.
 fn mount_list(messages: Vec<Message>) -> (HtmlElement, Chat) {
+    mount_list_with(WidgetConfig::default(), messages)
+}
+
+fn mount_list_with(config: WidgetConfig, messages: Vec<Message>) -> (HtmlElement, Chat) {
     let host = fresh_host();
     let (tx, rx) = std::sync::mpsc::channel();
     leptos::mount::mount_to(host.clone(), move || {
-        let chat = Chat::new(WidgetConfig::default());
+        let chat = Chat::new(config);
         chat.restore(messages);
         provide_context(chat);
         tx.send(chat).unwrap();
@@ -360,4 +364,40 @@ async fn markdown_renders_blocks_and_finished_blocks_are_frozen() {
         "confab__block confab__block--tail",
         "the tail stays last"
     );
+}
+
+#[wasm_bindgen_test]
+async fn images_can_be_turned_off() {
+    let answer = || {
+        let mut m = Message::pending_reply(2);
+        m.apply_chunk(&chunk("![a cat](https://example.com/cat.png)"));
+        m.end_stream(true);
+        m
+    };
+    let (host, _) = mount_list(vec![answer()]);
+    tick().await;
+    let img = host
+        .query_selector(".confab__md img")
+        .unwrap()
+        .expect("an image");
+    assert_eq!(
+        img.get_attribute("src").as_deref(),
+        Some("https://example.com/cat.png")
+    );
+    assert_eq!(img.get_attribute("alt").as_deref(), Some("a cat"));
+
+    let mut config = WidgetConfig::default();
+    config.set("images", Some("false"));
+    let (host, _) = mount_list_with(config, vec![answer()]);
+    tick().await;
+    assert!(host.query_selector(".confab__md img").unwrap().is_none());
+    let a = host
+        .query_selector(".confab__md a")
+        .unwrap()
+        .expect("a link instead");
+    assert_eq!(
+        a.get_attribute("href").as_deref(),
+        Some("https://example.com/cat.png")
+    );
+    assert_eq!(a.text_content().as_deref(), Some("a cat"));
 }

@@ -34,6 +34,8 @@ pub fn Markdown(
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
     let follow = use_context::<Follow>();
+    let images =
+        use_context::<crate::chat::Chat>().map_or(true, |c| c.config.with_untracked(|c| c.images));
     let state = StoredValue::new_local(Rendered {
         selected: usize::MAX,
         ..Rendered::default()
@@ -49,7 +51,8 @@ pub fn Markdown(
         };
         message.with_untracked(|m| {
             let text = m.content();
-            state.update_value(|s| render_into(&document, &el, s, text, m.selected));
+            let options = RenderOptions { images };
+            state.update_value(|s| render_into(&document, &el, s, text, m.selected, options));
         });
         if let Some(f) = follow {
             f.stick();
@@ -72,6 +75,7 @@ fn render_into(
     s: &mut Rendered,
     text: &str,
     selected: usize,
+    options: RenderOptions,
 ) {
     let restart = s.selected != selected
         || text.len() < s.rendered_len
@@ -85,7 +89,6 @@ fn render_into(
     } else if text.len() == s.rendered_len && s.tail.is_some() {
         return;
     }
-    let options = RenderOptions::default();
     let cut = safe_cut(text, s.frozen_end);
     if cut > s.frozen_end {
         let Ok(block) = document.create_element("div") else {

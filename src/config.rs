@@ -355,8 +355,35 @@ impl WidgetConfig {
         config
     }
 
+    /// `{endpoint}/chat/completions`, keeping a query string (Azure's `?api-version=…`) at the
+    /// end. An endpoint given with `/chat/completions` already is taken as it is.
     pub fn completions_url(&self) -> String {
-        format!("{}/chat/completions", self.endpoint)
+        join_path(&self.endpoint, "chat/completions")
+    }
+
+    /// `{endpoint}/models`, the same way.
+    pub fn models_url(&self) -> String {
+        join_path(
+            self.endpoint.trim_end_matches("/chat/completions"),
+            "models",
+        )
+    }
+}
+
+fn join_path(endpoint: &str, path: &str) -> String {
+    let (base, query) = match endpoint.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (endpoint, None),
+    };
+    let base = base.trim_end_matches('/');
+    let url = if base.ends_with(&format!("/{path}")) {
+        base.to_owned()
+    } else {
+        format!("{base}/{path}")
+    };
+    match query {
+        Some(q) => format!("{url}?{q}"),
+        None => url,
     }
 }
 
@@ -390,6 +417,37 @@ fn query_pairs(params: &web_sys::UrlSearchParams) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_from_endpoints_as_people_write_them() {
+        let url = |e: &str| {
+            let mut c = WidgetConfig::default();
+            c.set("endpoint", Some(e));
+            (c.completions_url(), c.models_url())
+        };
+        assert_eq!(
+            url("https://api.openai.com/v1"),
+            (
+                "https://api.openai.com/v1/chat/completions".into(),
+                "https://api.openai.com/v1/models".into()
+            )
+        );
+        assert_eq!(
+            url("https://api.openai.com/v1/"),
+            (
+                "https://api.openai.com/v1/chat/completions".into(),
+                "https://api.openai.com/v1/models".into()
+            )
+        );
+        assert_eq!(
+            url("http://localhost:8080/v1/chat/completions").0,
+            "http://localhost:8080/v1/chat/completions"
+        );
+        assert_eq!(
+            url("https://r.openai.azure.com/openai/deployments/gpt4o?api-version=2024-06-01").0,
+            "https://r.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01"
+        );
+    }
 
     #[test]
     fn names_in_every_spelling() {

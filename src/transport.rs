@@ -85,8 +85,20 @@ pub async fn send(
             Err(_) if signal.aborted() => return Outcome::Aborted,
             Err(e) => return Outcome::Failed(ChatError::Network(network_reason(&e))),
         };
+        let trimmed = text.trim_start();
+        if streaming && (trimmed.starts_with("data:") || trimmed.starts_with(':')) {
+            // An event stream with the wrong content type (some proxies): decode it all at once.
+            let mut decoder = ChunkDecoder::new();
+            let mut events = decoder.feed(text.as_bytes());
+            events.extend(decoder.finish());
+            let saw_done = decoder.ended();
+            if !events.is_empty() {
+                on_update(Received::Events(events));
+            }
+            return Outcome::Finished { saw_done };
+        }
         match serde_json::from_str::<ChatCompletion>(&text) {
-            Ok(c) if content_type.contains("json") && !c.choices.is_empty() => {
+            Ok(c) if !c.choices.is_empty() => {
                 on_update(Received::Completion(c));
                 Outcome::Finished { saw_done: true }
             }

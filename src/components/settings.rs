@@ -87,7 +87,7 @@ pub fn Settings(
     let models_note = RwSignal::new(String::new());
 
     let load_models = move || {
-        let (endpoint, key) = config.with_untracked(|c| (c.endpoint.clone(), c.api_key.clone()));
+        let (endpoint, key) = config.with_untracked(|c| (c.models_url(), c.api_key.clone()));
         spawn_local(async move {
             match transport::list_models(&endpoint, key.as_deref()).await {
                 Ok(list) if !list.is_empty() => {

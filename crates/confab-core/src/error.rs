@@ -122,7 +122,7 @@ impl ChatError {
                 truncate(payload, 120)
             ),
             ChatError::Network(reason) => format!(
-                "The connection to the server failed ({reason}). Check the endpoint and your network, then try again."
+                "The connection to the server failed ({reason}). Check the endpoint and your network, and that the server allows requests from this page (CORS); then try again."
             ),
             ChatError::NotEventStream { content_type, body } => {
                 let body = truncate(body, 120);

@@ -111,6 +111,28 @@ async fn every_error_class_is_explained_and_nothing_is_lost() {
 }
 
 #[tokio::test]
+async fn an_event_stream_labelled_as_plain_text_is_still_read() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-sse-as-text").await;
+    ask(&browser, "mislabelled").await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{ANSWER_STATE} === 'done'"),
+            SECS(10),
+        )
+        .await;
+    assert!(browser
+        .eval(ANSWER)
+        .await
+        .as_str()
+        .unwrap()
+        .contains("mislabelled"));
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_429_is_retried_after_a_countdown_and_then_succeeds() {
     let server = Server::start(&["--tokens-per-second", "200"]);
     let browser = Browser::start().await;

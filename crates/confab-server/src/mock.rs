@@ -229,8 +229,13 @@ async fn chat_completions(
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }));
+    let content_type = if scenario == Scenario::PlainTextStream {
+        "text/plain"
+    } else {
+        "text/event-stream"
+    };
     Response::builder()
-        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, "no-cache")
         .body(body)
         .expect("response")

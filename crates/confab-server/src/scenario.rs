@@ -40,6 +40,8 @@ pub enum Scenario {
     Reasoning,
     /// A refusal instead of an answer.
     Refusal,
+    /// A normal stream sent as `text/plain`, as some proxies label it.
+    PlainTextStream,
     /// Answers with what it received: the request body and the headers that matter (the
     /// `Authorization` value masked), so tests can check what the widget sends.
     Inspect,
@@ -107,6 +109,7 @@ impl Scenario {
             "mock-reasoning" => Scenario::Reasoning,
             "mock-refusal" => Scenario::Refusal,
             "mock-inspect" => Scenario::Inspect,
+            "mock-sse-as-text" => Scenario::PlainTextStream,
             _ => Scenario::Normal,
         }
     }

@@ -136,8 +136,14 @@ async fn read_stream(
     // Buffered reads resolve as microtasks, so a fast stream could be handled in one long task
     // that blocks input and painting. Every few milliseconds of work, yield to the event loop.
     let mut slice_start = js_sys::Date::now();
-    while let Some(read) = body.next().await {
-        if js_sys::Date::now() - slice_start > YIELD_AFTER_MS {
+    loop {
+        let before = js_sys::Date::now();
+        let Some(read) = body.next().await else { break };
+        let now = js_sys::Date::now();
+        if now - before > 1.0 {
+            // The read waited for the network: the browser had its turn meanwhile.
+            slice_start = now;
+        } else if now - slice_start > YIELD_AFTER_MS {
             crate::chat::sleep_ms(0).await;
             slice_start = js_sys::Date::now();
         }

@@ -20,9 +20,15 @@ struct Rendered {
     rendered_len: usize,
     /// The element holding the open tail block, re-rendered as text arrives.
     tail: Option<Element>,
-    /// An animation frame is already scheduled.
+    /// A render is already scheduled.
     pending: bool,
+    /// When the last render happened (ms), to pace renders while text streams in.
+    last_render: f64,
 }
+
+/// While an answer streams, it is rendered at most this often: text still appears smoothly,
+/// and the browser's layout and paint work per second stays small however fast tokens come.
+const STREAMING_RENDER_INTERVAL_MS: f64 = 50.0;
 
 /// An answer's markdown, rendered incrementally: finished blocks are rendered once and frozen;
 /// only the open tail block is rendered again, at most once per animation frame. The work per
@@ -41,7 +47,10 @@ pub fn Markdown(
         ..Rendered::default()
     });
     let render = move || {
-        state.update_value(|s| s.pending = false);
+        state.update_value(|s| {
+            s.pending = false;
+            s.last_render = js_sys::Date::now();
+        });
         let Some(el) = container.get_untracked() else {
             return;
         };
@@ -59,9 +68,17 @@ pub fn Markdown(
         }
     };
     Effect::new(move |_| {
-        message.track();
-        if !state.with_value(|s| s.pending) {
-            state.update_value(|s| s.pending = true);
+        let streaming = message.with(|m| m.is_streaming());
+        if state.with_value(|s| s.pending) {
+            return;
+        }
+        state.update_value(|s| s.pending = true);
+        let since = js_sys::Date::now() - state.with_value(|s| s.last_render);
+        if streaming && since < STREAMING_RENDER_INTERVAL_MS {
+            let wait =
+                std::time::Duration::from_millis((STREAMING_RENDER_INTERVAL_MS - since) as u64);
+            set_timeout(move || request_animation_frame(render), wait);
+        } else {
             request_animation_frame(render);
         }
     });

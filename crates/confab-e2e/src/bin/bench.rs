@@ -102,6 +102,13 @@ impl Widget {
     }
 }
 
+/// (Re)starts metrics collection, measured in thread time.
+async fn enable_metrics(b: &Browser) {
+    b.cdp("Performance.disable", json!({})).await;
+    b.cdp("Performance.enable", json!({"timeDomain": "threadTicks"}))
+        .await;
+}
+
 async fn metrics(b: &Browser) -> (f64, f64, f64) {
     let m = b.cdp("Performance.getMetrics", json!({})).await;
     let get = |name: &str| {
@@ -225,7 +232,7 @@ async fn long_conversation(b: &Browser, base: &str) -> Value {
     let mut result = json!({});
     for run in 0..5 {
         b.goto(&format!("{base}/long.html?run={run}")).await;
-        b.cdp("Performance.enable", json!({})).await;
+        enable_metrics(b).await;
         wait(b, "w.shadowRoot && w.shadowRoot.querySelectorAll('.confab__msg').length === 1000 && w.shadowRoot.querySelectorAll('.confab__md p').length >= 500", Duration::from_secs(60)).await;
         // First paint of the restored list: the frame after everything is in the DOM.
         let painted = b
@@ -261,7 +268,7 @@ async fn long_conversation(b: &Browser, base: &str) -> Value {
 
 async fn memory_after_answers(b: &Browser, base: &str) -> Value {
     b.goto(&format!("{base}/echo.html")).await;
-    b.cdp("Performance.enable", json!({})).await;
+    enable_metrics(b).await;
     wait(b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
     let mut at = Vec::new();
     for i in 1..=100 {
@@ -420,8 +427,7 @@ async fn stream_run_page(b: &Browser, base: &str, widget: Widget, page: &str) ->
 }
 
 async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
-    b.cdp("Performance.enable", json!({"timeDomain": "threadTicks"}))
-        .await;
+    enable_metrics(b).await;
     wait(b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (cpu0, _, _) = metrics(b).await;

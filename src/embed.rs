@@ -216,6 +216,7 @@ impl Widget {
         self.chat.config.update(|c| {
             for (name, value) in config_pairs(&partial) {
                 c.set(&name, value.as_deref());
+                self.library.set_defaults(&name, value.as_deref());
                 let field = crate::config::normalize(&name);
                 if let Some(p) = c.problems.iter().find(|p| p.field == field) {
                     web_sys::console::warn_1(

@@ -5,14 +5,33 @@ use confab_core::library::{export_json, export_markdown, import_json, Conversati
 use leptos::prelude::*;
 
 use crate::chat::Chat;
-use crate::config::Persist;
+use crate::config::{Persist, WidgetConfig};
 use crate::storage;
 
 #[derive(Clone, Copy)]
 pub struct Library {
     pub chat: Chat,
     pub index: RwSignal<Index>,
+    /// The widget's configuration before any conversation's own settings.
+    defaults: StoredValue<WidgetConfig>,
 }
+
+/// Settings that belong to a conversation rather than to the widget.
+pub const PER_CONVERSATION: &[&str] = &[
+    "model",
+    "system-prompt",
+    "temperature",
+    "top-p",
+    "n",
+    "max-tokens",
+    "presence-penalty",
+    "frequency-penalty",
+    "stop",
+    "logit-bias",
+    "user",
+    "stream",
+    "include-usage",
+];
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
@@ -29,9 +48,66 @@ fn new_id() -> String {
 impl Library {
     pub fn new(chat: Chat) -> Library {
         Library {
+            defaults: StoredValue::new(chat.config.get_untracked()),
             chat,
             index: RwSignal::new(Index::default()),
         }
+    }
+
+    /// The widget's configuration changed (attributes, `setConfig`): it becomes the base that
+    /// each conversation's own settings apply over.
+    pub fn set_defaults(&self, name: &str, value: Option<&str>) {
+        self.defaults.update_value(|d| d.set(name, value));
+    }
+
+    /// Changes a setting for the open conversation only (per-conversation settings), or for
+    /// the widget (endpoint, key).
+    pub fn change_setting(&self, name: &str, value: &str) {
+        let name = crate::config::normalize(name);
+        self.chat.config.update(|c| c.set(&name, Some(value)));
+        let refused = self
+            .chat
+            .config
+            .with_untracked(|c| c.problem(&name).is_some());
+        if refused {
+            return;
+        }
+        if PER_CONVERSATION.contains(&name.as_str()) {
+            if let Some(id) = self.index.with_untracked(|i| i.active.clone()) {
+                self.index.update(|i| i.set_setting(&id, &name, value));
+                self.save_index();
+            }
+        } else {
+            self.defaults.update_value(|d| d.set(&name, Some(value)));
+        }
+    }
+
+    /// Puts a setting of the open conversation back to the widget's configuration.
+    pub fn reset_setting(&self, name: &str) {
+        let name = crate::config::normalize(name);
+        let value = self.defaults.with_value(|d| d.get(&name));
+        self.chat.config.update(|c| c.set(&name, Some(&value)));
+        if let Some(id) = self.index.with_untracked(|i| i.active.clone()) {
+            self.index.update(|i| {
+                if let Some(c) = i.conversations.iter_mut().find(|c| c.id == id) {
+                    c.settings.remove(&name);
+                }
+            });
+            self.save_index();
+        }
+    }
+
+    /// The open conversation's configuration: the widget's, with its own settings over it.
+    fn apply_settings(&self, id: &str) {
+        let mut config = self.defaults.get_value();
+        // Keep what is not per conversation (a key typed in this session, the endpoint).
+        let current = self.chat.config.get_untracked();
+        config.api_key = current.api_key.clone();
+        config.endpoint = current.endpoint.clone();
+        for (name, value) in self.index.with_untracked(|i| i.settings(id)) {
+            config.set(&name, Some(&value));
+        }
+        self.chat.config.set(config);
     }
 
     fn place(&self) -> (Persist, String) {
@@ -71,13 +147,16 @@ impl Library {
         };
         self.chat.restore(messages);
         self.index.update(|i| i.active = Some(id.to_owned()));
+        self.apply_settings(id);
         self.save_index();
     }
 
     fn start_new(&self) {
         self.chat.restore(Vec::new());
+        let id = new_id();
         self.index
-            .update(|i| i.create(new_id(), "New conversation".to_owned(), now()));
+            .update(|i| i.create(id.clone(), "New conversation".to_owned(), now()));
+        self.apply_settings(&id);
     }
 
     fn save_index(&self) {

@@ -208,9 +208,11 @@ fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
 }
 
 /// The model ids `GET {endpoint}/models` offers; an error when the server offers none.
-pub async fn list_models(endpoint: &str, api_key: Option<&str>) -> Result<Vec<String>, ChatError> {
-    let mut builder =
-        Request::get(&format!("{endpoint}/models")).header("Accept", "application/json");
+pub async fn list_models(
+    models_url: &str,
+    api_key: Option<&str>,
+) -> Result<Vec<String>, ChatError> {
+    let mut builder = Request::get(models_url).header("Accept", "application/json");
     if let Some(key) = api_key.filter(|k| !k.is_empty()) {
         builder = builder.header("Authorization", &format!("Bearer {key}"));
     }

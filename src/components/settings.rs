@@ -3,6 +3,7 @@ use leptos::task::spawn_local;
 
 use crate::chat::Chat;
 use crate::config::WidgetConfig;
+use crate::library::Library;
 use crate::storage;
 use crate::transport;
 
@@ -72,7 +73,8 @@ const PARAMS: &[Field] = &[
 ];
 
 /// The settings panel: endpoint, key, model (from the server's list when it has one), system
-/// prompt, and every request parameter with its range and a reset. A refused value shows why,
+/// prompt, and every request parameter with its range and a reset. Model, prompt and
+/// parameters belong to the open conversation; endpoint and key to the widget. A refused value shows why,
 /// next to its field, and the previous value stays in force.
 #[component]
 pub fn Settings(
@@ -104,8 +106,9 @@ pub fn Settings(
     };
     load_models();
 
+    let library = expect_context::<Library>();
     let set = move |name: &'static str, value: String| {
-        config.update(|c| c.set(name, Some(&value)));
+        library.change_setting(name, &value);
         if name == "endpoint" || name == "api-key" {
             load_models();
         }
@@ -116,11 +119,7 @@ pub fn Settings(
             }
         }
     };
-    let defaults_for_reset = defaults.clone();
-    let reset = move |name: &'static str| {
-        let value = defaults_for_reset.get(name);
-        config.update(|c| c.set(name, Some(&value)));
-    };
+    let reset = move |name: &'static str| library.reset_setting(name);
     let on_remember = move |ev: web_sys::Event| {
         let on = event_target_checked(&ev);
         remember.set(on);
@@ -158,29 +157,11 @@ pub fn Settings(
             </div>
         }
     };
-    let all_defaults = defaults.clone();
     let reset_all = move |_| {
-        let d = all_defaults.clone();
-        config.update(|c| {
-            for name in [
-                "endpoint",
-                "model",
-                "system-prompt",
-                "temperature",
-                "top-p",
-                "n",
-                "max-tokens",
-                "presence-penalty",
-                "frequency-penalty",
-                "stop",
-                "logit-bias",
-                "user",
-                "stream",
-                "include-usage",
-            ] {
-                c.set(name, Some(&d.get(name)));
-            }
-        });
+        for name in crate::library::PER_CONVERSATION {
+            library.reset_setting(name);
+        }
+        library.change_setting("endpoint", &defaults.get("endpoint"));
     };
     view! {
         <form class="confab__settings" aria-label="Settings" on:submit=|ev| ev.prevent_default()>

@@ -47,81 +47,85 @@ fn f(v: &Value) -> f64 {
 
 fn checks(r: &Value) -> Vec<Check> {
     let mut out = Vec::new();
-    let mut check = |what: &str, value: f64, unit: &str, budget: f64, ok: bool| {
-        out.push(Check {
-            what: what.to_owned(),
-            value: format!("{value:.3} {unit}"),
-            budget: format!("{budget} {unit}"),
-            ok,
-        })
+    let check = |what: &str, value: f64, unit: &str, budget: f64, ok: bool| Check {
+        what: what.to_owned(),
+        value: format!("{value:.3} {unit}"),
+        budget: format!("{budget} {unit}"),
+        ok,
     };
     let br = f(&r["transfer"]["confab"]["brotli11"]);
-    check("transfer, brotli -11", br, "B", 80_000.0, br <= 80_000.0);
+    out.push(check(
+        "transfer, brotli -11",
+        br,
+        "B",
+        80_000.0,
+        br <= 80_000.0,
+    ));
     let full = &r["full_speed"][0]["median"];
-    check(
+    out.push(check(
         "full speed: main-thread CPU",
         f(&full["cpu_s"]),
         "s",
         2.0,
         f(&full["cpu_s"]) <= 2.0,
-    );
+    ));
     let longest = f(&full["longest_task_ms"]);
-    check(
+    out.push(check(
         "full speed: longest task",
         longest,
         "ms",
         50.0,
         longest <= 50.0,
-    );
+    ));
     let ratio = f(&full["cost_growth"]["ratio"]);
-    check(
+    out.push(check(
         "full speed: cost per token, last/first 10%",
         ratio,
         "×",
         1.5,
         ratio <= 1.5,
-    );
+    ));
     let paced = &r["paced"][0]["median"];
     let share = f(&paced["cpu_share_of_wall"]) * 100.0;
-    check(
+    out.push(check(
         "paced: main-thread CPU share of wall time",
         share,
         "%",
         5.0,
         share <= 5.0,
-    );
+    ));
     let gap = f(&paced["max_frame_gap_ms"]);
-    check(
+    out.push(check(
         "paced: longest frame gap (no task over 16 ms ⇒ no dropped frame)",
         gap,
         "ms",
         33.4,
         gap <= 33.4,
-    );
+    ));
     let pr = f(&paced["cost_growth"]["ratio"]);
-    check(
+    out.push(check(
         "paced: cost per token, last/first 10%",
         pr,
         "×",
         1.5,
         pr <= 1.5,
-    );
+    ));
     let restore = f(&r["long_conversation"]["restore_to_first_paint_median_ms"]);
-    check(
+    out.push(check(
         "1,000 messages: restore to first paint",
         restore,
         "ms",
         200.0,
         restore <= 200.0,
-    );
+    ));
     let per = f(&r["memory_100_answers"]["js_heap_bytes_per_answer"]);
-    check(
+    out.push(check(
         "memory: JS heap growth per answer",
         per,
         "B",
         20_000.0,
         per <= 20_000.0,
-    );
+    ));
     out
 }
 
@@ -235,7 +239,12 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
     md
 }
 
-pub fn bench(quick: bool) -> Result {
+/// Runs the measurements, unless `report_only`: then the budgets are checked and
+/// `BENCHMARKS.md` rewritten from the existing `bench/results.json`.
+pub fn bench(quick: bool, report_only: bool) -> Result {
+    if report_only {
+        return report(&root().join("bench/results.json"));
+    }
     let dist = crate::dist()?;
     let env = setup::ensure_test_tools()?;
     ensure_deep_chat()?;
@@ -263,6 +272,10 @@ pub fn bench(quick: bool) -> Result {
         cmd.arg("--quick");
     }
     run(&mut cmd)?;
+    report(&out)
+}
+
+fn report(out: &std::path::Path) -> Result {
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(&out).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;

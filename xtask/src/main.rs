@@ -16,9 +16,12 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
         Some("dist") => dist().map(|dir| println!("The release embed is in {}", dir.display())),
-        Some("bench") => bench::bench(args.iter().any(|a| a == "--quick")),
+        Some("bench") => bench::bench(
+            args.iter().any(|a| a == "--quick"),
+            args.iter().any(|a| a == "--report-only"),
+        ),
         _ => {
-            eprintln!("usage: cargo xtask serve [--port N] | test | dist | bench [--quick]");
+            eprintln!("usage: cargo xtask serve [--port N] | test | dist | bench [--quick] [--report-only]");
             return ExitCode::from(2);
         }
     };

@@ -1,6 +1,8 @@
 //! Several conversations: the index (ids, titles, times) kept beside each conversation's
 //! messages, and export/import of one conversation as JSON or Markdown.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -20,6 +22,10 @@ pub struct ConversationMeta {
     pub renamed: bool,
     pub created_ms: u64,
     pub updated_ms: u64,
+    /// Settings the user changed for this conversation (name → value), over the widget's
+    /// configuration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
 }
 
 /// The list of conversations and which one is open.
@@ -79,6 +85,7 @@ impl Index {
             renamed: false,
             created_ms: now_ms,
             updated_ms: now_ms,
+            settings: BTreeMap::new(),
         });
         self.active = Some(id);
     }
@@ -101,6 +108,22 @@ impl Index {
                 c.title = t.to_owned();
             }
         }
+    }
+
+    /// Records a setting the user changed for one conversation.
+    pub fn set_setting(&mut self, id: &str, name: &str, value: &str) {
+        if let Some(c) = self.conversations.iter_mut().find(|c| c.id == id) {
+            c.settings.insert(name.to_owned(), value.to_owned());
+        }
+    }
+
+    /// The settings of a conversation that differ from the widget's configuration.
+    pub fn settings(&self, id: &str) -> BTreeMap<String, String> {
+        self.conversations
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.settings.clone())
+            .unwrap_or_default()
     }
 
     /// Removes a conversation; if it was open, the newest remaining one opens.

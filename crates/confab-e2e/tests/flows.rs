@@ -348,3 +348,63 @@ async fn screenshots_of_the_light_and_dark_themes() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_full_storage_is_reported_and_nothing_in_memory_is_lost() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-echo&storage-key=full").await;
+    browser
+        .page(
+            "(Storage.prototype.setItem = function (k) { if (String(k).startsWith('confab:')) \
+             throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); }, true)",
+        )
+        .await;
+    ask_and_wait(&browser, "keep me anyway").await;
+    let notice = browser
+        .wait_for(
+            "the report",
+            "(root.querySelector('.confab__problem') || {}).textContent",
+            SECS(5),
+        )
+        .await;
+    assert!(
+        notice.as_str().unwrap().contains("storage is full"),
+        "{notice}"
+    );
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["keep me anyway", "keep me anyway"])
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn storage_that_is_unavailable_is_reported_and_the_chat_still_works() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });"}),
+        )
+        .await;
+    open(&browser, &server, "model=mock-echo").await;
+    let notice = browser
+        .wait_for(
+            "the report",
+            "(root.querySelector('.confab__problem') || {}).textContent",
+            SECS(5),
+        )
+        .await;
+    assert!(
+        notice.as_str().unwrap().contains("does not allow saving"),
+        "{notice}"
+    );
+    ask_and_wait(&browser, "still works").await;
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["still works", "still works"])
+    );
+    browser.close().await;
+}

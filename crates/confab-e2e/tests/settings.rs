@@ -200,3 +200,81 @@ async fn settings_validate_and_reach_the_request() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn request_settings_belong_to_the_conversation() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!(
+            "{}/?storage-key=per-conv&model=mock-inspect&temperature=1",
+            server.url
+        ))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+    // Conversation A: its own temperature.
+    open_settings(&browser).await;
+    set_field(&browser, "temperature", "0.3").await;
+    back_to_chat(&browser).await;
+    let got = inspect(&browser, "in A").await;
+    assert!((got["body"]["temperature"].as_f64().unwrap() - 0.3).abs() < 1e-6);
+
+    // A new conversation starts from the widget's configuration.
+    browser
+        .eval("(root.querySelector('.confab__history-btn').click(), true)")
+        .await;
+    browser
+        .wait_for("the list", "root.querySelector('.confab__new')", SECS(3))
+        .await;
+    browser
+        .eval("(root.querySelector('.confab__new').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "an empty chat",
+            "root.querySelector('.confab__empty')",
+            SECS(3),
+        )
+        .await;
+    let got = inspect(&browser, "in B").await;
+    assert_eq!(
+        got["body"]["temperature"], 1.0,
+        "B uses the configured temperature"
+    );
+
+    // Back in A, A's setting is back.
+    browser
+        .eval("(root.querySelector('.confab__history-btn').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the list",
+            "root.querySelectorAll('.confab__conversation').length === 2",
+            SECS(3),
+        )
+        .await;
+    browser
+        .eval("([...root.querySelectorAll('.confab__conversation-open')].find(b => b.textContent === 'in A').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "A",
+            "root.querySelectorAll('.confab__msg').length === 2",
+            SECS(3),
+        )
+        .await;
+    open_settings(&browser).await;
+    assert_eq!(
+        browser
+            .eval("root.querySelector('#confab-setting-temperature').value")
+            .await,
+        "0.3"
+    );
+    browser.close().await;
+}

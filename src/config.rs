@@ -209,26 +209,56 @@ impl WidgetConfig {
                 Ok(())
             }
             "mode" => match v {
-                "launcher" => Ok(self.mode = Mode::Launcher),
-                "inline" => Ok(self.mode = Mode::Inline),
-                "fullpage" => Ok(self.mode = Mode::Fullpage),
+                "launcher" => {
+                    let _: () = self.mode = Mode::Launcher;
+                    Ok(())
+                }
+                "inline" => {
+                    let _: () = self.mode = Mode::Inline;
+                    Ok(())
+                }
+                "fullpage" => {
+                    let _: () = self.mode = Mode::Fullpage;
+                    Ok(())
+                }
                 _ => Err(format!(
                     "must be launcher, inline or fullpage (got “{value}”)"
                 )),
             },
             "position" => match v {
-                "bottom-right" => Ok(self.position = Position::BottomRight),
-                "bottom-left" => Ok(self.position = Position::BottomLeft),
-                "top-right" => Ok(self.position = Position::TopRight),
-                "top-left" => Ok(self.position = Position::TopLeft),
+                "bottom-right" => {
+                    let _: () = self.position = Position::BottomRight;
+                    Ok(())
+                }
+                "bottom-left" => {
+                    let _: () = self.position = Position::BottomLeft;
+                    Ok(())
+                }
+                "top-right" => {
+                    let _: () = self.position = Position::TopRight;
+                    Ok(())
+                }
+                "top-left" => {
+                    let _: () = self.position = Position::TopLeft;
+                    Ok(())
+                }
                 _ => Err(format!(
                     "must be bottom-right, bottom-left, top-right or top-left (got “{value}”)"
                 )),
             },
             "theme" => match v {
-                "light" => Ok(self.theme = Theme::Light),
-                "dark" => Ok(self.theme = Theme::Dark),
-                "auto" | "" => Ok(self.theme = Theme::Auto),
+                "light" => {
+                    let _: () = self.theme = Theme::Light;
+                    Ok(())
+                }
+                "dark" => {
+                    let _: () = self.theme = Theme::Dark;
+                    Ok(())
+                }
+                "auto" | "" => {
+                    let _: () = self.theme = Theme::Auto;
+                    Ok(())
+                }
                 _ => Err(format!("must be light, dark or auto (got “{value}”)")),
             },
             "accent" => {
@@ -243,14 +273,29 @@ impl WidgetConfig {
                 }
             }
             "persist" => match v {
-                "local" => Ok(self.persist = Persist::Local),
-                "session" => Ok(self.persist = Persist::Session),
-                "none" => Ok(self.persist = Persist::None),
+                "local" => {
+                    let _: () = self.persist = Persist::Local;
+                    Ok(())
+                }
+                "session" => {
+                    let _: () = self.persist = Persist::Session;
+                    Ok(())
+                }
+                "none" => {
+                    let _: () = self.persist = Persist::None;
+                    Ok(())
+                }
                 _ => Err(format!("must be local, session or none (got “{value}”)")),
             },
             "images" => match v {
-                "true" | "" => Ok(self.images = true),
-                "false" => Ok(self.images = false),
+                "true" | "" => {
+                    let _: () = self.images = true;
+                    Ok(())
+                }
+                "false" => {
+                    let _: () = self.images = false;
+                    Ok(())
+                }
                 _ => Err(format!("must be true or false (got “{value}”)")),
             },
             "storage-key" if v.is_empty() => Err("must not be empty".into()),

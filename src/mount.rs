@@ -52,7 +52,9 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
         );
     }
     let open_at_start = config.mode != Mode::Launcher;
-    let made: Rc<RefCell<Option<(Library, RwSignal<bool>)>>> = Rc::default();
+    // What the app's builder (run inside the mount) hands back.
+    type Made = Rc<RefCell<Option<(Library, RwSignal<bool>)>>>;
+    let made: Made = Rc::default();
     let out = made.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
         let library = Library::new(Chat::new(config));

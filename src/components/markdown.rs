@@ -41,7 +41,7 @@ pub fn Markdown(
     let container = NodeRef::<html::Div>::new();
     let follow = use_context::<Follow>();
     let images =
-        use_context::<crate::chat::Chat>().map_or(true, |c| c.config.with_untracked(|c| c.images));
+        use_context::<crate::chat::Chat>().is_none_or(|c| c.config.with_untracked(|c| c.images));
     let state = StoredValue::new_local(Rendered {
         selected: usize::MAX,
         ..Rendered::default()

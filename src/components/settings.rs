@@ -137,7 +137,7 @@ pub fn Settings(
         let id = format!("confab-setting-{name}");
         let value = move || config.with(|c| c.get(name));
         let problem = move || config.with(|c| c.problem(name));
-        let reset = reset.clone();
+        let reset = reset;
         view! {
             <div class="confab__field" data-field=name>
                 <label for=id.clone()>{label}</label>

@@ -277,7 +277,7 @@ pub fn bench(quick: bool, report_only: bool) -> Result {
 
 fn report(out: &std::path::Path) -> Result {
     let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).map_err(|e| e.to_string())?)
+        serde_json::from_str(&std::fs::read_to_string(out).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
     let checks = checks(&results);
     std::fs::write(root().join("BENCHMARKS.md"), markdown(&results, &checks))

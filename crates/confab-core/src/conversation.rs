@@ -1,27 +1,7 @@
-//! The conversation: the ordered messages, and what of them is sent back to the server.
-
-use serde::{Deserialize, Serialize};
+//! What of a conversation is sent back to the server.
 
 use crate::api::{RequestMessage, Role};
-use crate::message::{Message, MessageId, MessageState};
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Conversation {
-    pub messages: Vec<Message>,
-    next_id: MessageId,
-}
-
-impl Conversation {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A fresh id, never reused within this conversation.
-    pub fn next_id(&mut self) -> MessageId {
-        self.next_id += 1;
-        self.next_id
-    }
-}
+use crate::message::{Message, MessageState};
 
 /// The `messages` of a request: the system prompt, then every message that carries something
 /// the model should see. Failed or empty answers are left out; an answer the user stopped is

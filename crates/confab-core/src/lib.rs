@@ -26,7 +26,6 @@ pub mod store;
 pub mod stream;
 
 pub use api::{FinishReason, Role, Usage};
-pub use conversation::Conversation;
 pub use error::ChatError;
 pub use message::{Choice, Message, MessageId, MessageState};
 pub use params::{Params, ValidationError};

@@ -212,10 +212,6 @@ impl Params {
         self.stream
     }
 
-    pub fn n(&self) -> u32 {
-        self.n.unwrap_or(1)
-    }
-
     /// Writes the set parameters into a request.
     pub fn apply_to(&self, req: &mut ChatCompletionRequest) {
         req.temperature = self.temperature;

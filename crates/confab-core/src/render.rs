@@ -237,21 +237,22 @@ impl Builder {
             }
             Frame::Code { lang } => {
                 let code: String = children.iter().map(Node::text).collect();
-                let mut head = Vec::new();
-                head.push(Node::el(
-                    "span",
-                    vec![("class", "confab__code-lang".into())],
-                    vec![Node::Text(lang.clone())],
-                ));
-                head.push(Node::el(
-                    "button",
-                    vec![
-                        ("type", "button".into()),
-                        ("class", "confab__copy".into()),
-                        ("aria-label", "Copy code".into()),
-                    ],
-                    vec![Node::Text("Copy".into())],
-                ));
+                let head = vec![
+                    Node::el(
+                        "span",
+                        vec![("class", "confab__code-lang".into())],
+                        vec![Node::Text(lang.clone())],
+                    ),
+                    Node::el(
+                        "button",
+                        vec![
+                            ("type", "button".into()),
+                            ("class", "confab__copy".into()),
+                            ("aria-label", "Copy code".into()),
+                        ],
+                        vec![Node::Text("Copy".into())],
+                    ),
+                ];
                 let code_attrs = if lang.is_empty() {
                     vec![]
                 } else {

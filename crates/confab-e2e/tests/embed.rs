@@ -309,10 +309,10 @@ async fn two_inline_instances_keep_separate_histories_across_a_reload() {
 
 #[tokio::test]
 async fn every_js_method_and_event() {
-    let page = format!(
+    let page =
         r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
 <script src="confab.js" defer></script></head><body><div id="slot"></div></body></html>"#
-    );
+            .to_string();
     let site = Site::new(
         &[("api.html", page), ("recorder.js", RECORDER.to_owned())],
         true,

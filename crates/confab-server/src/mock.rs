@@ -131,11 +131,10 @@ async fn chat_completions(
 
     match scenario {
         Scenario::RateLimited => return rate_limited(),
-        Scenario::RateLimitedOnce => {
-            if state.rate_limited.lock().expect("lock").insert(prompt.clone()) {
+        Scenario::RateLimitedOnce
+            if state.rate_limited.lock().expect("lock").insert(prompt.clone()) => {
                 return rate_limited();
             }
-        }
         Scenario::Status(401) => {
             return error_response(
                 StatusCode::UNAUTHORIZED,

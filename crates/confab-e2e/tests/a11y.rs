@@ -1,0 +1,180 @@
+//! Accessibility and small screens: every control reachable by Tab with a visible focus ring,
+//! labels on icon buttons, finished answers announced (not tokens), 320 px wide.
+
+use std::time::Duration;
+
+use confab_e2e::{Browser, Server, ENTER};
+
+const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+#[tokio::test]
+async fn keyboard_reaches_every_control_with_a_visible_focus_ring() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/?model=mock-echo&persist=none", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+    browser.type_in_composer(&format!("hello{ENTER}")).await;
+    browser
+        .wait_for(
+            "the answer",
+            "root.querySelector('.confab__action-regenerate')",
+            SECS(10),
+        )
+        .await;
+
+    // Walk the whole widget with Tab from the start of the page.
+    browser.page("(document.activeElement && document.activeElement.blur(), document.body.focus(), true)").await;
+    let mut seen = Vec::new();
+    for _ in 0..30 {
+        browser.type_keys("\u{E004}").await; // Tab
+        let info = browser
+            .eval(
+                "(() => { const a = root.activeElement; if (!a) return null; const s = getComputedStyle(a); \
+                 return [a.className, a.getAttribute('aria-label') || a.textContent.trim(), s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; })()",
+            )
+            .await;
+        if info.is_null() {
+            continue;
+        }
+        let class = info[0].as_str().unwrap_or_default().to_owned();
+        assert!(
+            info[2].as_bool().unwrap_or(false),
+            "no visible focus ring on {info}"
+        );
+        assert!(
+            !info[1].as_str().unwrap_or_default().is_empty(),
+            "no accessible name on {info}"
+        );
+        seen.push(class);
+    }
+    for wanted in [
+        "confab__history-btn",
+        "confab__settings-btn",
+        "confab__clear",
+        "confab__action-copy",
+        "confab__action-edit",
+        "confab__action-regenerate",
+        "confab__input",
+    ] {
+        assert!(
+            seen.iter().any(|c| c.contains(wanted)),
+            "{wanted} is not reachable by Tab: {seen:?}"
+        );
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn finished_answers_are_announced_politely_and_tokens_are_not() {
+    let server = Server::start(&["--tokens-per-second", "20"]);
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/?model=mock-echo&persist=none", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            SECS(20),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("root.querySelector('.confab__log').getAttribute('role')")
+            .await,
+        "log"
+    );
+    assert_eq!(
+        browser
+            .eval("root.querySelector('.confab__log').getAttribute('aria-live')")
+            .await,
+        "off"
+    );
+    assert_eq!(
+        browser
+            .eval("root.querySelector('.confab__live').getAttribute('aria-live')")
+            .await,
+        "polite"
+    );
+    browser
+        .type_in_composer(&format!("one two three four five six{ENTER}"))
+        .await;
+    browser
+        .wait_for(
+            "streaming",
+            "root.querySelector('.confab__msg--assistant[data-state=streaming] .confab__md p')",
+            SECS(10),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("root.querySelector('.confab__live').textContent")
+            .await,
+        "",
+        "no announcement per token"
+    );
+    let said = browser
+        .wait_for(
+            "the announcement",
+            "root.querySelector('.confab__live').textContent",
+            SECS(10),
+        )
+        .await;
+    assert_eq!(said, "Answer: one two three four five six");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn usable_at_320_pixels_wide() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(320, 640)
+        .await
+        .expect("resize");
+    let page = format!("{}/examples/busy-host.html", server.url);
+    browser.goto(&page).await;
+    let w = "document.querySelector('confab-chat')";
+    browser
+        .page_wait(
+            "the launcher",
+            &format!("{w} && {w}.shadowRoot && {w}.shadowRoot.querySelector('.confab__launcher')"),
+            SECS(20),
+        )
+        .await;
+    browser.page(&format!("({w}.open(), true)")).await;
+    browser
+        .page_wait(
+            "the panel",
+            &format!("!{w}.shadowRoot.querySelector('.confab__panel').hidden"),
+            SECS(5),
+        )
+        .await;
+    let fits = browser
+        .page(&format!(
+            "(() => {{ const r = {w}.shadowRoot.querySelector('.confab__panel').getBoundingClientRect(); \
+             return r.left >= 0 && r.right <= document.documentElement.clientWidth && r.width >= 280; }})()"
+        ))
+        .await;
+    assert_eq!(fits, true, "the panel fits a 320 px screen");
+    browser
+        .page(&format!("({w}.send('small screen'), true)"))
+        .await;
+    browser
+        .page_wait(
+            "the answer",
+            &format!("{w}.messages().length === 2 && {w}.messages()[1].state === 'done'"),
+            SECS(10),
+        )
+        .await;
+    browser.close().await;
+}

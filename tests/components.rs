@@ -29,6 +29,18 @@ async fn tick() {
     confab::chat::sleep_ms(0).await;
 }
 
+/// Waits (up to two seconds) until `check` holds: renders of a streaming answer are paced, so
+/// the last piece may show a few frames after it arrived.
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..120 {
+        if check() {
+            return;
+        }
+        next_frame().await;
+    }
+    panic!("{what} did not happen within two seconds");
+}
+
 async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = web_sys::window().unwrap().request_animation_frame(&resolve);
@@ -185,10 +197,10 @@ async fn a_token_updates_only_its_own_bubble() {
         reply.update(|m| m.apply_chunk(&serde_json::from_str(&chunk).unwrap()));
         tick().await;
     }
-    assert_eq!(
-        text(&host, ".confab__msg--assistant .confab__content"),
-        "abcd"
-    );
+    eventually("the last piece to show", || {
+        text(&host, ".confab__msg--assistant .confab__content") == "abcd"
+    })
+    .await;
     let same = host.query_selector(".confab__msg--user").unwrap().unwrap();
     assert!(
         first_user.is_same_node(Some(&same)),
@@ -343,6 +355,15 @@ async fn markdown_renders_blocks_and_finished_blocks_are_frozen() {
 
     reply.update(|m| m.apply_chunk(&chunk("}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nTail")));
     tick().await;
+    eventually("the second piece to show", || {
+        md.query_selector(".confab__block--tail")
+            .ok()
+            .flatten()
+            .and_then(|t| t.text_content())
+            .as_deref()
+            == Some("Tail")
+    })
+    .await;
     let h1_after = md.query_selector("h1").unwrap().unwrap();
     assert!(
         h1.is_same_node(Some(&h1_after)),

@@ -69,6 +69,11 @@ pub fn Markdown(
     };
     Effect::new(move |_| {
         let streaming = message.with(|m| m.is_streaming());
+        if !streaming {
+            // The answer ended: show it in full at the next frame, not after a paced delay.
+            request_animation_frame(render);
+            return;
+        }
         if state.with_value(|s| s.pending) {
             return;
         }

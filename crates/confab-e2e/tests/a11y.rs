@@ -178,3 +178,60 @@ async fn usable_at_320_pixels_wide() {
         .await;
     browser.close().await;
 }
+
+/// WCAG contrast ratio of the computed colour of `sel` against the background of `bg_sel`.
+const CONTRAST: &str = r#"
+const lum = (c) => { const m = c.match(/\d+(\.\d+)?/g).map(Number); const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(m[0]) + 0.7152 * f(m[1]) + 0.0722 * f(m[2]); };
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+const bgOf = (el) => { while (el) { const c = getComputedStyle(el).backgroundColor; if (c && !c.startsWith('rgba(0, 0, 0, 0)')) return c; el = el.parentElement || (el.getRootNode() && el.getRootNode().host); } return 'rgb(255, 255, 255)'; };
+const pair = (sel) => { const el = root.querySelector(sel); return ratio(getComputedStyle(el).color, bgOf(el)); };
+"#;
+
+#[tokio::test]
+async fn text_contrast_meets_wcag_aa_in_both_themes() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    for theme in ["light", "dark"] {
+        browser
+            .goto(&format!(
+                "{}/?model=mock-500&persist=none&theme={theme}&temperature=9",
+                server.url
+            ))
+            .await;
+        browser
+            .wait_for(
+                "the composer",
+                "root && root.querySelector('textarea')",
+                SECS(20),
+            )
+            .await;
+        browser.type_in_composer(&format!("hello{ENTER}")).await;
+        browser
+            .wait_for(
+                "the error",
+                "root.querySelector('.confab__error')",
+                SECS(10),
+            )
+            .await;
+        for sel in [
+            ".confab__title",
+            ".confab__msg--user .confab__content",
+            ".confab__msg--assistant",
+            ".confab__error",
+            ".confab__problem",
+            ".confab__input",
+            ".confab__retry-btn",
+        ] {
+            let r = browser
+                .eval(&format!("(() => {{ {CONTRAST} return pair('{sel}'); }})()"))
+                .await;
+            let r = r.as_f64().unwrap_or(0.0);
+            assert!(
+                r >= 4.5,
+                "{theme}: {sel} has a contrast of {r:.2}:1, below 4.5:1"
+            );
+        }
+    }
+    browser.close().await;
+}

@@ -71,6 +71,18 @@ async fn a_streamed_answer_arrives_in_pieces_and_finishes() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The state attribute and the text are separate effects: the last text may land a frame
+    // after "done".
+    browser.settle().await;
+    let last = browser
+        .eval(ANSWER)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if seen.last() != Some(&last) {
+        seen.push(last);
+    }
     let final_text = seen.last().cloned().unwrap_or_default();
     assert_eq!(final_text, prompt, "mock-echo repeats the prompt");
     let partials: Vec<&String> = seen.iter().filter(|t| **t != final_text).collect();

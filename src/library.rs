@@ -193,8 +193,7 @@ impl Library {
 
     /// The conversations to list: the saved ones, newest first.
     pub fn list(&self) -> Vec<ConversationMeta> {
-        let (persist, key) = self.place();
-        let _ = key;
+        let persist = self.chat.config.with_untracked(|c| c.persist);
         self.index.with(|i| {
             let mut list = i.newest_first();
             // Without persistence, the open conversation is the only one and is still listed.

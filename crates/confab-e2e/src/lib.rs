@@ -198,6 +198,17 @@ impl Browser {
         self.client.goto(url).await.expect("navigate");
     }
 
+    /// Opens the standalone page at `url` and waits until its composer is there.
+    pub async fn open(&self, url: &str) {
+        self.goto(url).await;
+        self.wait_for(
+            "the composer",
+            "root && root.querySelector('textarea')",
+            Duration::from_secs(20),
+        )
+        .await;
+    }
+
     /// Runs JavaScript in the page; `args` are available as `arguments[i]`.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.client

@@ -12,14 +12,7 @@ async fn keyboard_reaches_every_control_with_a_visible_focus_ring() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-echo&persist=none", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-echo&persist=none", server.url))
         .await;
     browser.type_in_composer(&format!("hello{ENTER}")).await;
     browser
@@ -77,14 +70,7 @@ async fn finished_answers_are_announced_politely_and_tokens_are_not() {
     let server = Server::start(&["--tokens-per-second", "20"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-echo&persist=none", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-echo&persist=none", server.url))
         .await;
     assert_eq!(
         browser
@@ -194,17 +180,10 @@ async fn text_contrast_meets_wcag_aa_in_both_themes() {
     let browser = Browser::start().await;
     for theme in ["light", "dark"] {
         browser
-            .goto(&format!(
+            .open(&format!(
                 "{}/?model=mock-500&persist=none&theme={theme}&temperature=9",
                 server.url
             ))
-            .await;
-        browser
-            .wait_for(
-                "the composer",
-                "root && root.querySelector('textarea')",
-                SECS(20),
-            )
             .await;
         browser.type_in_composer(&format!("hello{ENTER}")).await;
         browser

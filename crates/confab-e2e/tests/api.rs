@@ -14,14 +14,7 @@ const ANSWER_STATE: &str =
 async fn open(browser: &Browser, server: &Server, query: &str) {
     // Each page starts from an empty conversation (history persistence has tests of its own).
     browser
-        .goto(&format!("{}/?{query}&persist=none", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?{query}&persist=none", server.url))
         .await;
 }
 

@@ -16,14 +16,7 @@ async fn a_streamed_answer_arrives_in_pieces_and_finishes() {
     let server = Server::start(&["--tokens-per-second", "15"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-echo", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-echo", server.url))
         .await;
     assert_eq!(
         browser
@@ -122,14 +115,7 @@ async fn stop_keeps_the_partial_answer() {
     let server = Server::start(&[]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-slow", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-slow", server.url))
         .await;
     browser
         .type_in_composer(&format!("Tell me a story{ENTER}"))
@@ -191,14 +177,7 @@ async fn escape_stops_generation() {
     let server = Server::start(&[]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-slow", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-slow", server.url))
         .await;
     browser.type_in_composer(&format!("hi{ENTER}")).await;
     browser
@@ -220,14 +199,7 @@ async fn shift_enter_makes_a_new_line_and_blank_drafts_are_not_sent() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-echo", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-echo", server.url))
         .await;
     browser.type_in_composer(&format!("   {ENTER}")).await;
     assert_eq!(
@@ -263,14 +235,7 @@ async fn an_http_error_is_shown_and_the_message_kept() {
     let server = Server::start(&[]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-500", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-500", server.url))
         .await;
     browser
         .type_in_composer(&format!("please fail{ENTER}"))
@@ -302,14 +267,7 @@ async fn a_dropped_connection_keeps_the_partial_answer_and_says_so() {
     let server = Server::start(&["--tokens-per-second", "50"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/?model=mock-drop", server.url))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
+        .open(&format!("{}/?model=mock-drop", server.url))
         .await;
     browser.type_in_composer(&format!("hello{ENTER}")).await;
     let error = browser

@@ -51,14 +51,7 @@ async fn conversations_can_be_listed_switched_renamed_deleted_exported_and_impor
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
     let url = format!("{}/?model=mock-echo&storage-key=conv", server.url);
-    browser.goto(&url).await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
-        .await;
+    browser.open(&url).await;
     // Downloads are captured from the blob the widget makes.
     browser.page("(window.__blobs = [], URL.createObjectURL = ((orig) => (b) => { __blobs.push(b); return orig.call(URL, b); })(URL.createObjectURL), true)").await;
 

@@ -13,14 +13,7 @@ const CONTENTS: &str =
     "[...root.querySelectorAll('.confab__msg .confab__content')].map(e => e.textContent)";
 
 async fn open(browser: &Browser, server: &Server, query: &str) {
-    browser.goto(&format!("{}/?{query}", server.url)).await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
-        .await;
+    browser.open(&format!("{}/?{query}", server.url)).await;
 }
 
 async fn ask_and_wait(browser: &Browser, text: &str) {

@@ -61,17 +61,10 @@ async fn settings_validate_and_reach_the_request() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!(
+        .open(&format!(
             "{}/?persist=none&storage-key=settings",
             server.url
         ))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
         .await;
     open_settings(&browser).await;
 
@@ -146,17 +139,10 @@ async fn settings_validate_and_reach_the_request() {
 
     // The key was not remembered: a reload forgets it.
     browser
-        .goto(&format!(
+        .open(&format!(
             "{}/?persist=none&storage-key=settings&model=mock-inspect",
             server.url
         ))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
         .await;
     let got = inspect(&browser, "after reload").await;
     assert_eq!(
@@ -172,17 +158,10 @@ async fn settings_validate_and_reach_the_request() {
         .eval("(root.querySelector('.confab__remember').click(), true)")
         .await;
     browser
-        .goto(&format!(
+        .open(&format!(
             "{}/?persist=none&storage-key=settings&model=mock-inspect",
             server.url
         ))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
         .await;
     let got = inspect(&browser, "remembered").await;
     assert_eq!(got["headers"]["authorization"], "Bearer <14 characters>");
@@ -206,17 +185,10 @@ async fn request_settings_belong_to_the_conversation() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
     browser
-        .goto(&format!(
+        .open(&format!(
             "{}/?storage-key=per-conv&model=mock-inspect&temperature=1",
             server.url
         ))
-        .await;
-    browser
-        .wait_for(
-            "the composer",
-            "root && root.querySelector('textarea')",
-            SECS(20),
-        )
         .await;
     // Conversation A: its own temperature.
     open_settings(&browser).await;

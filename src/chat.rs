@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
+use crate::coalesce::Coalesced;
 use crate::config::WidgetConfig;
 use crate::transport::{self, Outcome, Received};
 
@@ -283,6 +284,7 @@ impl Chat {
 
         spawn_local(async move {
             let url = config.completions_url();
+            let streamed = Coalesced::new(reply);
             let mut attempt = 0;
             loop {
                 let outcome = transport::send(
@@ -291,7 +293,7 @@ impl Chat {
                     &request,
                     &signal,
                     |update| {
-                        reply.update(|m| apply(m, update));
+                        streamed.update(|m| apply(m, update));
                         chat.emit(ChatEvent::Changed);
                     },
                 )

@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod clipboard;
+pub mod coalesce;
 pub mod components;
 pub mod config;
 pub mod dom;

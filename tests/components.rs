@@ -422,3 +422,144 @@ async fn images_can_be_turned_off() {
     );
     assert_eq!(a.text_content().as_deref(), Some("a cat"));
 }
+
+/// The DOM left by `dom::patch` equals the DOM built from scratch, and a paragraph that grew
+/// kept its text node: only the new characters were appended.
+#[wasm_bindgen_test]
+async fn the_tail_is_patched_not_rebuilt() {
+    use confab::dom;
+    use confab_core::render::{to_nodes, RenderOptions};
+    let document = web_sys::window().unwrap().document().unwrap();
+    let patched = document.create_element("div").unwrap();
+    let steps = [
+        "A growing para",
+        "A growing paragraph with **bold",
+        "A growing paragraph with **bold** text\n\n- one\n- tw",
+        "A growing paragraph with **bold** text\n\n- one\n- two\n- three",
+        "Something else entirely, `code`",
+        "",
+        "> quote\n\n```rust\nfn main() {",
+        "> quote\n\n```rust\nfn main() {}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+    ];
+    let mut old = Vec::new();
+    for step in steps {
+        let new = to_nodes(step, RenderOptions::default());
+        let first_text = patched.first_child().and_then(|p| p.first_child());
+        dom::patch(&document, &patched, &old, &new);
+        let fresh = document.create_element("div").unwrap();
+        dom::append(&document, &fresh, &new);
+        assert!(
+            patched.is_equal_node(Some(&fresh)),
+            "after patching to {step:?}"
+        );
+        if step.starts_with("A growing paragraph with **bold**") {
+            let now = patched.first_child().and_then(|p| p.first_child());
+            assert!(
+                first_text.is_some()
+                    && now.is_some_and(|n| first_text.unwrap().is_same_node(Some(&n))),
+                "the paragraph's first text node is kept"
+            );
+        }
+        old = new;
+    }
+    // Someone else changed the element: patch rebuilds instead of guessing.
+    patched
+        .append_child(&document.create_text_node("stray"))
+        .unwrap();
+    let new = to_nodes("clean", RenderOptions::default());
+    dom::patch(&document, &patched, &old, &new);
+    assert_eq!(patched.text_content().unwrap(), "clean");
+}
+
+/// A long conversation appears from its end: the newest messages at once, the older ones filled
+/// in above them shortly after, in order.
+#[wasm_bindgen_test]
+async fn a_long_conversation_is_shown_newest_first_then_filled_in() {
+    let messages: Vec<Message> = (0..250)
+        .map(|i| {
+            if i % 2 == 0 {
+                Message::text(i + 1, Role::User, format!("question {i}"))
+            } else {
+                let mut m = Message::pending_reply(i + 1);
+                m.apply_chunk(&chunk(&format!("answer {i}")));
+                m.end_stream(true);
+                m
+            }
+        })
+        .collect();
+    let (host, chat) = mount_list(messages);
+    // Mounting renders synchronously; the older messages come in later tasks.
+    let shown = all(&host, ".confab__msg").len();
+    assert!(
+        (1..250).contains(&shown),
+        "only the newest messages are rendered at first ({shown})"
+    );
+    eventually("all messages to be rendered", || {
+        all(&host, ".confab__msg").len() == 250
+    })
+    .await;
+    let first = all(&host, ".confab__msg")[0].text_content().unwrap();
+    assert!(
+        first.contains("question 0"),
+        "oldest first in the list: {first}"
+    );
+    eventually("the last answer to be rendered", || {
+        all(&host, ".confab__md")
+            .last()
+            .and_then(|e| e.text_content())
+            .as_deref()
+            == Some("answer 249")
+    })
+    .await;
+    // Another long conversation replacing it starts from its end again, and fills in too.
+    chat.restore(
+        (0..100)
+            .map(|i| Message::text(1000 + i, Role::User, format!("other {i}")))
+            .collect(),
+    );
+    eventually("the other conversation to be rendered in full", || {
+        let list = all(&host, ".confab__msg");
+        list.len() == 100 && list[0].text_content().unwrap().contains("other 0")
+    })
+    .await;
+}
+
+/// Tokens change the message at once, but its subscribers are told at most every few
+/// milliseconds, except when its shape changes (first text, end of the stream).
+#[wasm_bindgen_test]
+async fn streamed_tokens_notify_subscribers_coalesced() {
+    use confab::coalesce::Coalesced;
+    let owner = Owner::new();
+    owner.set();
+    let signal = RwSignal::new(Message::pending_reply(1));
+    let runs = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counted = runs.clone();
+    Effect::new(move |_| {
+        signal.track();
+        counted.set(counted.get() + 1);
+    });
+    tick().await;
+    let base = runs.get();
+    let streamed = Coalesced::new(signal);
+    streamed.update(|m| m.apply_chunk(&chunk("a")));
+    tick().await;
+    assert_eq!(runs.get(), base + 1, "the first text is announced at once");
+    for t in ["b", "c", "d", "e", "f"] {
+        streamed.update(|m| m.apply_chunk(&chunk(t)));
+    }
+    assert_eq!(
+        signal.with_untracked(|m| m.content().to_owned()),
+        "abcdef",
+        "the text is up to date at once"
+    );
+    confab::chat::sleep_ms(confab::coalesce::INTERVAL_MS as i32 * 3).await;
+    tick().await;
+    assert_eq!(runs.get(), base + 2, "five tokens, one notification");
+    streamed.update(|m| m.end_stream(true));
+    tick().await;
+    assert_eq!(
+        runs.get(),
+        base + 3,
+        "the end of the stream is announced at once"
+    );
+}

@@ -1,5 +1,5 @@
 use confab_core::markdown::safe_cut;
-use confab_core::render::{to_nodes, RenderOptions};
+use confab_core::render::{to_nodes, Node, RenderOptions};
 use confab_core::Message;
 use leptos::html;
 use leptos::prelude::*;
@@ -20,6 +20,8 @@ struct Rendered {
     rendered_len: usize,
     /// The element holding the open tail block, re-rendered as text arrives.
     tail: Option<Element>,
+    /// What the tail block shows now, so the next render changes only what differs.
+    tail_nodes: Vec<Node>,
     /// A render is already scheduled.
     pending: bool,
     /// When the last render happened (ms), to pace renders while text streams in.
@@ -28,7 +30,7 @@ struct Rendered {
 
 /// While an answer streams, it is rendered at most this often: text still appears smoothly,
 /// and the browser's layout and paint work per second stays small however fast tokens come.
-const STREAMING_RENDER_INTERVAL_MS: f64 = 50.0;
+const STREAMING_RENDER_INTERVAL_MS: f64 = 100.0;
 
 /// An answer's markdown, rendered incrementally: finished blocks are rendered once and frozen;
 /// only the open tail block is rendered again, at most once per animation frame. The work per
@@ -40,8 +42,8 @@ pub fn Markdown(
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
     let follow = use_context::<Follow>();
-    let images =
-        use_context::<crate::chat::Chat>().is_none_or(|c| c.config.with_untracked(|c| c.images));
+    let chat = use_context::<crate::chat::Chat>();
+    let images = chat.is_none_or(|c| c.config.with_untracked(|c| c.images));
     let state = StoredValue::new_local(Rendered {
         selected: usize::MAX,
         ..Rendered::default()
@@ -64,7 +66,16 @@ pub fn Markdown(
             state.update_value(|s| render_into(&document, &el, s, text, m.selected, options));
         });
         if let Some(f) = follow {
-            f.stick();
+            // The newest answer grows at the bottom: keep it in view in this very frame. Any
+            // other (a restored or re-rendered older one) settles with one scroll per frame.
+            let id = message.with_untracked(|m| m.id);
+            let last = chat
+                .is_some_and(|c| c.messages.with_untracked(|v| v.last().map(|h| h.id)) == Some(id));
+            if last {
+                f.stick();
+            } else {
+                f.stick_soon();
+            }
         }
     };
     Effect::new(move |_| {
@@ -129,10 +140,7 @@ fn render_into(
         s.frozen_end = cut;
     }
     let tail = match &s.tail {
-        Some(t) => {
-            dom::clear(t);
-            t.clone()
-        }
+        Some(t) => t.clone(),
         None => {
             let Ok(t) = document.create_element("div") else {
                 return;
@@ -143,7 +151,9 @@ fn render_into(
             t
         }
     };
-    dom::append(document, &tail, &to_nodes(&text[cut..], options));
+    let nodes = to_nodes(&text[cut..], options);
+    dom::patch(document, &tail, &s.tail_nodes, &nodes);
+    s.tail_nodes = nodes;
     s.rendered_len = text.len();
 }
 

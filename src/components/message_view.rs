@@ -23,7 +23,7 @@ pub fn MessageView(
     if let Some(follow) = use_context::<crate::components::message_list::Follow>() {
         Effect::new(move |_| {
             state.track();
-            request_animation_frame(move || follow.stick());
+            follow.stick_soon();
         });
     }
     let class = move || {

@@ -156,16 +156,25 @@ impl Browser {
         let driver = Group(driver);
         let profile =
             std::env::temp_dir().join(format!("confab-e2e-{}-{port}", std::process::id()));
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-extensions".to_owned(),
+            "--window-size=1000,800".to_owned(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        // Extra flags for investigations, e.g. `--trace-startup=...` to record a trace.
+        if let Ok(extra) = std::env::var("CONFAB_CHROME_ARGS") {
+            args.extend(extra.split_whitespace().map(str::to_owned));
+        }
         let caps = json!({
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--disable-extensions", "--window-size=1000,800",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
-            }
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
         });
         let caps = match caps {
             Value::Object(map) => map,

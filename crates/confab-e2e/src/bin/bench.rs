@@ -17,7 +17,9 @@ try {
   new PerformanceObserver(l => l.getEntries().forEach(e => { __probe.longtasks++; __probe.longest = Math.max(__probe.longest, e.duration); }))
     .observe({ type: 'longtask', buffered: true });
 } catch (e) {}
-(function frame(t) {
+// The frame loop makes the browser produce a frame 60 times a second, which by itself costs
+// main-thread time; runs that measure CPU load the page with `?frames=0` to leave it out.
+if (!/[?&]frames=0/.test(location.search)) (function frame(t) {
   const p = window.__probe;
   if (p.last !== null && p.running) {
     const gap = t - p.last;
@@ -120,7 +122,13 @@ async fn metrics(b: &Browser) -> (f64, f64, f64) {
             .and_then(|x| x["value"].as_f64())
             .unwrap_or(0.0)
     };
-    (get("TaskDuration"), get("JSHeapUsedSize"), get("Nodes"))
+    // The DevTools commands are this harness's own sampling (script calls, these metrics): they
+    // run on the page's main thread but are not the widget's work.
+    (
+        get("TaskDuration") - get("DevToolsCommandDuration"),
+        get("JSHeapUsedSize"),
+        get("Nodes"),
+    )
 }
 
 async fn js(b: &Browser, expr: &str) -> Value {
@@ -140,9 +148,32 @@ async fn wait(b: &Browser, expr: &str, timeout: Duration) {
 }
 
 /// One streamed answer rendered by one widget, on its own fresh page.
-async fn stream_run(b: &Browser, base: &str, widget: Widget, timeout: Duration) -> Value {
-    b.goto(&format!("{base}/{}", widget.page())).await;
-    run_loaded(b, widget, timeout).await
+async fn stream_run(b: &Browser, base: &str, widget: Widget, page: &str, frames: bool) -> Value {
+    let query = if frames { "" } else { "?frames=0" };
+    b.goto(&format!("{base}/{page}{query}")).await;
+    run_loaded(b, widget, Duration::from_secs(1800)).await
+}
+
+/// Three runs measure CPU (median by CPU), without the frame probe, whose 60 frames a second
+/// would cost main-thread time of their own; one more run, with it, measures frames.
+async fn stream_runs(b: &Browser, base: &str, widget: Widget, page: &str, what: &str) -> Value {
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        runs.push(stream_run(b, base, widget, page, false).await);
+        println!("{what} {}: {}", widget.name(), runs.last().unwrap());
+    }
+    let mut by_cpu = runs.clone();
+    by_cpu.sort_by(|a, b| f(&a["cpu_s"]).total_cmp(&f(&b["cpu_s"])));
+    let frames = stream_run(b, base, widget, page, true).await;
+    println!("{what} {} (frames): {frames}", widget.name());
+    let mut median = by_cpu[1].clone();
+    median["max_frame_gap_ms"] = frames["max_frame_gap_ms"].clone();
+    median["frames_dropped"] = frames["frames_dropped"].clone();
+    json!({"widget": widget.name(), "median": median, "runs": runs, "frames_run": frames})
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
 }
 
 /// CPU per rendered character over the last 10% of the answer divided by that over the first
@@ -205,6 +236,24 @@ async fn cold_start(b: &Browser, base: &str, widget: Widget) -> Value {
     json!({"widget": widget.name(), "median_ms": median(times.clone()), "runs_ms": times})
 }
 
+/// The widget with the stored 1,000-message conversation, and a frame-by-frame watch for the
+/// moment its newest answer is painted (`__probe.shown`) and for all of it being in the
+/// document (`__probe.all`). Each time is taken in the task after the frame that showed it.
+fn long_page() -> String {
+    let watch = r#"<script>
+(function watch() {
+  const w = document.getElementById('w');
+  const all = w && w.shadowRoot ? w.shadowRoot.querySelectorAll('.confab__msg') : [];
+  const newest = all[all.length - 1];
+  const painted = (key) => requestAnimationFrame(() => setTimeout(() => { __probe[key] = __probe[key] || performance.now(); }, 0));
+  if (!__probe.shownSeen && newest && newest.querySelector('.confab__md p')) { __probe.shownSeen = true; painted('shown'); }
+  if (!__probe.allSeen && all.length === 1000 && w.shadowRoot.querySelectorAll('.confab__md p').length >= 500) { __probe.allSeen = true; painted('all'); }
+  if (!__probe.allSeen) requestAnimationFrame(watch);
+})();
+</script></body>"#;
+    confab_page("mock-echo", r#"persist="local" storage-key="long""#).replace("</body>", watch)
+}
+
 /// A saved conversation of `n` messages in Confab's store format.
 fn long_store(n: usize) -> String {
     let messages: Vec<Value> = (0..n)
@@ -229,20 +278,14 @@ async fn long_conversation(b: &Browser, base: &str) -> Value {
     )
     .await;
     let mut restore = Vec::new();
+    let mut complete = Vec::new();
     let mut result = json!({});
     for run in 0..5 {
         b.goto(&format!("{base}/long.html?run={run}")).await;
         enable_metrics(b).await;
-        wait(b, "w.shadowRoot && w.shadowRoot.querySelectorAll('.confab__msg').length === 1000 && w.shadowRoot.querySelectorAll('.confab__md p').length >= 500", Duration::from_secs(60)).await;
-        // First paint of the restored list: the frame after everything is in the DOM.
-        let painted = b
-            .client
-            .execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => setTimeout(() => done(performance.now()), 0));", vec![])
-            .await
-            .unwrap()
-            .as_f64()
-            .unwrap();
-        restore.push(painted);
+        wait(b, "__probe.all > 0", Duration::from_secs(60)).await;
+        restore.push(js(b, "__probe.shown").await.as_f64().unwrap_or(f64::NAN));
+        complete.push(js(b, "__probe.all").await.as_f64().unwrap_or(f64::NAN));
         if run == 4 {
             b.cdp("HeapProfiler.collectGarbage", json!({})).await;
             let (_, heap, nodes) = metrics(b).await;
@@ -263,6 +306,8 @@ async fn long_conversation(b: &Browser, base: &str) -> Value {
     result["messages"] = json!(1000);
     result["restore_to_first_paint_median_ms"] = json!(median(restore.clone()));
     result["runs_ms"] = json!(restore);
+    result["all_messages_rendered_median_ms"] = json!(median(complete.clone()));
+    result["all_messages_runs_ms"] = json!(complete);
     result
 }
 
@@ -299,6 +344,11 @@ async fn memory_after_answers(b: &Browser, base: &str) -> Value {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let model = args.get(i + 1).map_or("mock-long-1500", String::as_str);
+        let tps = args.get(i + 2).map_or("50", String::as_str);
+        return profile(model, tps).await;
+    }
     let out = PathBuf::from(std::env::var("CONFAB_BENCH_OUT").expect("CONFAB_BENCH_OUT"));
     let deepchat = PathBuf::from(std::env::var("DEEPCHAT_BUNDLE").expect("DEEPCHAT_BUNDLE"));
     let dist = confab_e2e::dist();
@@ -329,10 +379,7 @@ async fn main() {
             confab_page("mock-long-1500", "persist=\"none\""),
         ),
         ("deepchat-paced.html", deepchat_page("mock-long-1500")),
-        (
-            "long.html",
-            confab_page("mock-echo", "persist=\"local\" storage-key=\"long\""),
-        ),
+        ("long.html", long_page()),
         ("echo.html", confab_page("mock-echo", "persist=\"none\"")),
     ];
     files.push((
@@ -353,21 +400,8 @@ async fn main() {
 
     let mut full = Vec::new();
     for w in [Widget::Confab, Widget::DeepChat] {
-        let mut runs = Vec::new();
-        for _ in 0..3 {
-            runs.push(stream_run(&browser, &fast.url, w, Duration::from_secs(1800)).await);
-            println!("full speed {}: {}", w.name(), runs.last().unwrap());
-        }
-        let mut by_cpu = runs.clone();
-        by_cpu.sort_by(|a, b| {
-            a["cpu_s"]
-                .as_f64()
-                .unwrap()
-                .total_cmp(&b["cpu_s"].as_f64().unwrap())
-        });
-        full.push(json!({"widget": w.name(), "median": by_cpu[1], "runs": runs}));
+        full.push(stream_runs(&browser, &fast.url, w, w.page(), "full speed").await);
     }
-
     let mut paced_runs = Vec::new();
     for w in [Widget::Confab, Widget::DeepChat] {
         let page = if w == Widget::Confab {
@@ -375,20 +409,7 @@ async fn main() {
         } else {
             "deepchat-paced.html"
         };
-        let mut runs = Vec::new();
-        for _ in 0..3 {
-            let r = stream_run_page(&browser, &paced.url, w, page).await;
-            println!("paced {}: {}", w.name(), r);
-            runs.push(r);
-        }
-        let mut by_cpu = runs.clone();
-        by_cpu.sort_by(|a, b| {
-            a["cpu_s"]
-                .as_f64()
-                .unwrap()
-                .total_cmp(&b["cpu_s"].as_f64().unwrap())
-        });
-        paced_runs.push(json!({"widget": w.name(), "median": by_cpu[1], "runs": runs}));
+        paced_runs.push(stream_runs(&browser, &paced.url, w, page, "paced").await);
     }
 
     let long = long_conversation(&browser, &fast.url).await;
@@ -396,12 +417,11 @@ async fn main() {
     let memory = memory_after_answers(&browser, &fast.url).await;
     println!("memory: {memory}");
     let ua = browser
-        .client
-        .get_ua()
+        .js("return navigator.userAgent;", vec![])
         .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     browser.close().await;
 
     let results = json!({
@@ -419,11 +439,6 @@ async fn main() {
     });
     std::fs::write(&out, serde_json::to_string_pretty(&results).unwrap()).expect("write results");
     println!("wrote {}", out.display());
-}
-
-async fn stream_run_page(b: &Browser, base: &str, widget: Widget, page: &str) -> Value {
-    b.goto(&format!("{base}/{page}")).await;
-    run_loaded(b, widget, Duration::from_secs(600)).await
 }
 
 async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
@@ -484,4 +499,106 @@ async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
         "rendered_chars": final_chars,
         "cost_growth": cost_growth(&samples),
     })
+}
+
+/// `confab-bench --profile [MODEL] [TOKENS_PER_SECOND]`: streams one answer into Confab under the
+/// DevTools sampling profiler and prints the functions with the most self time. Build the dist
+/// with a name section (wasm-bindgen --keep-debug, wasm-opt -g) to see Rust names.
+async fn profile(model: &str, tps: &str) {
+    let files = vec![
+        ("probe.js", PROBE.to_owned()),
+        ("p.html", confab_page(model, "persist=\"none\"")),
+    ];
+    let files = [files, vec![("long.html", long_page())]].concat();
+    let site = Site::new(&files, true);
+    let server = Server::serving(&site.dir, &["--tokens-per-second", tps]);
+    let b = Browser::start().await;
+    let restore = model == "restore";
+    if restore {
+        // The 1,000-message restore, profiled from navigation to the frame after it is shown.
+        b.goto(&format!("{}/long.html?frames=0", server.url)).await;
+        b.js(
+            "localStorage.setItem('confab:long', arguments[0]); return true;",
+            vec![Value::String(long_store(1000))],
+        )
+        .await;
+        b.goto(&format!("{}/p.html?frames=0", server.url)).await;
+    } else {
+        b.goto(&format!("{}/p.html?frames=0", server.url)).await;
+        wait(&b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
+    }
+    b.cdp("Profiler.enable", json!({})).await;
+    b.cdp("Profiler.setSamplingInterval", json!({"interval": 200}))
+        .await;
+    b.cdp("Profiler.start", json!({})).await;
+    enable_metrics(&b).await;
+    let (cpu0, _, _) = metrics(&b).await;
+    let before = b.cdp("Performance.getMetrics", json!({})).await;
+    if restore {
+        b.goto(&format!("{}/long.html?frames=0&profile", server.url))
+            .await;
+        wait(
+            &b,
+            "w.shadowRoot && w.shadowRoot.querySelectorAll('.confab__msg').length === 1000",
+            Duration::from_secs(60),
+        )
+        .await;
+        println!("restored at {} ms", js(&b, "performance.now()").await);
+    } else if model == "idle" {
+        js(&b, "(__probe.running = true)").await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    } else {
+        // Which DOM changes the stream causes, by kind and place.
+        js(&b, "(window.__mut = {}, new MutationObserver(l => l.forEach(m => { const k = m.type + ' ' + (m.attributeName || '') + ' ' + (m.target.className || m.target.parentNode && m.target.parentNode.className || m.target.nodeName); __mut[k] = (__mut[k] || 0) + 1; })).observe(w.shadowRoot, {subtree: true, childList: true, attributes: true, characterData: true}), true)").await;
+        js(&b, Widget::Confab.send()).await;
+        wait(&b, "__probe.done !== null", Duration::from_secs(600)).await;
+        println!("DOM mutations: {}", js(&b, "__mut").await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (cpu1, _, _) = metrics(&b).await;
+    let after = b.cdp("Performance.getMetrics", json!({})).await;
+    let prof = b.cdp("Profiler.stop", json!({})).await;
+    // Where the main thread's time went, by the browser's own counters.
+    for m in after["metrics"].as_array().into_iter().flatten() {
+        let name = m["name"].as_str().unwrap_or("");
+        let was = before["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|x| x["name"] == name)
+            .and_then(|x| x["value"].as_f64())
+            .unwrap_or(0.0);
+        let delta = m["value"].as_f64().unwrap_or(0.0) - was;
+        if delta != 0.0 && (name.ends_with("Duration") || name.ends_with("Count")) {
+            println!("{name:>24}: {delta:.3}");
+        }
+    }
+    b.close().await;
+    let nodes = prof["profile"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut hits = std::collections::HashMap::<i64, u64>::new();
+    for s in prof["profile"]["samples"].as_array().into_iter().flatten() {
+        *hits.entry(s.as_i64().unwrap_or(0)).or_default() += 1;
+    }
+    let total: u64 = hits.values().sum();
+    let mut by_name = std::collections::HashMap::<String, u64>::new();
+    for n in &nodes {
+        let id = n["id"].as_i64().unwrap_or(0);
+        let frame = &n["callFrame"];
+        let url = frame["url"].as_str().unwrap_or("");
+        let name = format!(
+            "{} ({})",
+            frame["functionName"].as_str().unwrap_or("?"),
+            url.rsplit('/').next().unwrap_or("")
+        );
+        *by_name.entry(name).or_default() += hits.get(&id).copied().unwrap_or(0);
+    }
+    let mut top: Vec<_> = by_name.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1));
+    println!("main-thread CPU {:.2} s; {total} samples", cpu1 - cpu0);
+    for (name, n) in top.iter().take(45) {
+        println!("{:6.2}%  {name}", *n as f64 * 100.0 / total.max(1) as f64);
+    }
 }

@@ -563,3 +563,38 @@ async fn streamed_tokens_notify_subscribers_coalesced() {
         "the end of the stream is announced at once"
     );
 }
+
+/// A burst of finished text (here a restored 30 KB answer) is turned into blocks a slice per
+/// frame, never in one long task, and ends up shown exactly once.
+#[wasm_bindgen_test]
+async fn a_long_answer_is_rendered_a_slice_per_frame() {
+    let text: String = (0..100)
+        .map(|i| format!("Paragraph {i}: {}\n\n", "words ".repeat(50)))
+        .collect();
+    let mut answer = Message::pending_reply(2);
+    answer.apply_chunk(&chunk(&text));
+    answer.end_stream(true);
+    let (host, _) = mount_list(vec![Message::text(1, Role::User, "x"), answer]);
+    eventually("the first slice", || {
+        !all(&host, ".confab__md p").is_empty()
+    })
+    .await;
+    let first = all(&host, ".confab__md p").len();
+    assert!(
+        first < 100,
+        "the first frame shows a slice, not all ({first})"
+    );
+    eventually("the whole answer", || {
+        all(&host, ".confab__md p").len() == 100
+    })
+    .await;
+    let paragraphs = all(&host, ".confab__md p");
+    for (i, p) in paragraphs.iter().enumerate() {
+        assert!(
+            p.text_content()
+                .unwrap()
+                .starts_with(&format!("Paragraph {i}:")),
+            "paragraph {i} in order, once"
+        );
+    }
+}

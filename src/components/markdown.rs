@@ -32,6 +32,9 @@ struct Rendered {
 /// and the browser's layout and paint work per second stays small however fast tokens come.
 const STREAMING_RENDER_INTERVAL_MS: f64 = 100.0;
 
+/// At most about this much finished text is turned into blocks per frame.
+const FROZEN_BYTES_PER_FRAME: usize = 12 * 1024;
+
 /// An answer's markdown, rendered incrementally: finished blocks are rendered once and frozen;
 /// only the open tail block is rendered again, at most once per animation frame. The work per
 /// update is proportional to the tail, not to the answer.
@@ -49,34 +52,15 @@ pub fn Markdown(
         ..Rendered::default()
     });
     let render = move || {
-        state.update_value(|s| {
-            s.pending = false;
-            s.last_render = js_sys::Date::now();
-        });
-        let Some(el) = container.get_untracked() else {
-            return;
-        };
-        let el: Element = el.unchecked_into();
-        let Some(document) = el.owner_document() else {
-            return;
-        };
-        message.with_untracked(|m| {
-            let text = m.content();
-            let options = RenderOptions { images };
-            state.update_value(|s| render_into(&document, &el, s, text, m.selected, options));
-        });
-        if let Some(f) = follow {
-            // The newest answer grows at the bottom: keep it in view in this very frame. Any
-            // other (a restored or re-rendered older one) settles with one scroll per frame.
-            let id = message.with_untracked(|m| m.id);
-            let last = chat
-                .is_some_and(|c| c.messages.with_untracked(|v| v.last().map(|h| h.id)) == Some(id));
-            if last {
-                f.stick();
-            } else {
-                f.stick_soon();
-            }
+        Renderer {
+            container,
+            message,
+            state,
+            follow,
+            chat,
+            images,
         }
+        .run()
     };
     Effect::new(move |_| {
         let streaming = message.with(|m| m.is_streaming());
@@ -102,6 +86,67 @@ pub fn Markdown(
     view! { <div class="confab__content confab__md" node_ref=container on:click=on_click></div> }
 }
 
+/// Everything a render needs; `Copy`, so a render can schedule the next one.
+#[derive(Clone, Copy)]
+struct Renderer {
+    container: NodeRef<html::Div>,
+    message: RwSignal<Message>,
+    state: StoredValue<Rendered, LocalStorage>,
+    follow: Option<Follow>,
+    chat: Option<crate::chat::Chat>,
+    images: bool,
+}
+
+impl Renderer {
+    fn run(self) {
+        let Renderer {
+            container,
+            message,
+            state,
+            follow,
+            chat,
+            images,
+        } = self;
+        state.update_value(|s| {
+            s.pending = false;
+            s.last_render = js_sys::Date::now();
+        });
+        let Some(el) = container.get_untracked() else {
+            return;
+        };
+        let el: Element = el.unchecked_into();
+        let Some(document) = el.owner_document() else {
+            return;
+        };
+        let behind = message.with_untracked(|m| {
+            let text = m.content();
+            let options = RenderOptions { images };
+            state
+                .try_update_value(|s| render_into(&document, &el, s, text, m.selected, options))
+                .unwrap_or(false)
+        });
+        if behind {
+            // More finished text than one frame should build: the rest comes next frame.
+            state.update_value(|s| s.pending = true);
+            request_animation_frame(move || self.run());
+        }
+        if let Some(f) = follow {
+            // The newest answer grows at the bottom: keep it in view in this very frame. Any
+            // other (a restored or re-rendered older one) settles with one scroll per frame.
+            let id = message.with_untracked(|m| m.id);
+            let last = chat
+                .is_some_and(|c| c.messages.with_untracked(|v| v.last().map(|h| h.id)) == Some(id));
+            if last {
+                f.stick();
+            } else {
+                f.stick_soon();
+            }
+        }
+    }
+}
+
+/// Renders `text` into `el` from where the last render left off. Returns true when it stopped
+/// early, after [`FROZEN_BYTES_PER_FRAME`] of finished blocks, leaving the rest for a later call.
 fn render_into(
     document: &web_sys::Document,
     el: &Element,
@@ -109,7 +154,7 @@ fn render_into(
     text: &str,
     selected: usize,
     options: RenderOptions,
-) {
+) -> bool {
     let restart = s.selected != selected
         || text.len() < s.rendered_len
         || !text.is_char_boundary(s.frozen_end);
@@ -120,12 +165,26 @@ fn render_into(
             ..Rendered::default()
         };
     } else if text.len() == s.rendered_len && s.tail.is_some() {
-        return;
+        return false;
     }
-    let cut = safe_cut(text, s.frozen_end);
+    let mut cut = safe_cut(text, s.frozen_end);
+    let mut behind = false;
+    if cut.saturating_sub(s.frozen_end) > FROZEN_BYTES_PER_FRAME {
+        // A burst of text (a fast server, a restored answer): freeze it a slice per frame, so
+        // no single task builds and lays out tens of kilobytes of blocks.
+        let mut limit = s.frozen_end + FROZEN_BYTES_PER_FRAME;
+        while !text.is_char_boundary(limit) {
+            limit += 1;
+        }
+        let partial = safe_cut(&text[..limit], s.frozen_end);
+        if partial > s.frozen_end {
+            cut = partial;
+            behind = true;
+        }
+    }
     if cut > s.frozen_end {
         let Ok(block) = document.create_element("div") else {
-            return;
+            return false;
         };
         block.set_class_name("confab__block");
         dom::append(
@@ -139,11 +198,19 @@ fn render_into(
         );
         s.frozen_end = cut;
     }
+    if behind {
+        // The old tail is now (partly) frozen above: empty it until the render catches up.
+        if let Some(t) = &s.tail {
+            dom::clear(t);
+        }
+        s.tail_nodes.clear();
+        return true;
+    }
     let tail = match &s.tail {
         Some(t) => t.clone(),
         None => {
             let Ok(t) = document.create_element("div") else {
-                return;
+                return false;
             };
             t.set_class_name("confab__block confab__block--tail");
             let _ = el.append_child(&t);
@@ -155,6 +222,7 @@ fn render_into(
     dom::patch(document, &tail, &s.tail_nodes, &nodes);
     s.tail_nodes = nodes;
     s.rendered_len = text.len();
+    false
 }
 
 /// The Copy button of a code block puts the code on the clipboard.

@@ -390,6 +390,16 @@ async fn main() {
     let fast = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
     let paced = Server::serving(&site.dir, &["--tokens-per-second", "50"]);
     let browser = Browser::start().await;
+    // Deep Chat blocks its main thread for minutes at full speed; a sampling script waits for it.
+    browser
+        .client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(1800)),
+            Some(Duration::from_secs(300)),
+            None,
+        ))
+        .await
+        .expect("set WebDriver timeouts");
 
     let mut cold = Vec::new();
     for w in [Widget::Confab, Widget::DeepChat] {
@@ -481,7 +491,10 @@ async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let wall = start.elapsed().as_secs_f64();
-    let (cpu1, heap, nodes) = metrics(b).await;
+    let (cpu1, _, _) = metrics(b).await;
+    // Nodes and heap of earlier pages linger until collected: collect first, then count.
+    b.cdp("HeapProfiler.collectGarbage", json!({})).await;
+    let (_, heap, nodes) = metrics(b).await;
     let final_chars = js(b, widget.progress()).await.as_f64().unwrap_or(0.0);
     samples.push((cpu1 - cpu0, final_chars));
     let probe = js(b, "__probe").await;

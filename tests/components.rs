@@ -471,10 +471,10 @@ async fn the_tail_is_patched_not_rebuilt() {
     assert_eq!(patched.text_content().unwrap(), "clean");
 }
 
-/// A long conversation appears from its end: the newest messages at once, the older ones filled
-/// in above them shortly after, in order.
+/// A long conversation opens at its end: only the newest messages are rendered, and earlier
+/// ones come a page at a time when asked for, in order, until the first.
 #[wasm_bindgen_test]
-async fn a_long_conversation_is_shown_newest_first_then_filled_in() {
+async fn a_long_conversation_opens_at_its_end_and_shows_earlier_messages_on_request() {
     let messages: Vec<Message> = (0..250)
         .map(|i| {
             if i % 2 == 0 {
@@ -488,20 +488,11 @@ async fn a_long_conversation_is_shown_newest_first_then_filled_in() {
         })
         .collect();
     let (host, chat) = mount_list(messages);
-    // Mounting renders synchronously; the older messages come in later tasks.
+    tick().await;
     let shown = all(&host, ".confab__msg").len();
     assert!(
         (1..250).contains(&shown),
-        "only the newest messages are rendered at first ({shown})"
-    );
-    eventually("all messages to be rendered", || {
-        all(&host, ".confab__msg").len() == 250
-    })
-    .await;
-    let first = all(&host, ".confab__msg")[0].text_content().unwrap();
-    assert!(
-        first.contains("question 0"),
-        "oldest first in the list: {first}"
+        "only the newest are rendered ({shown})"
     );
     eventually("the last answer to be rendered", || {
         all(&host, ".confab__md")
@@ -511,17 +502,50 @@ async fn a_long_conversation_is_shown_newest_first_then_filled_in() {
             == Some("answer 249")
     })
     .await;
-    // Another long conversation replacing it starts from its end again, and fills in too.
+    let earlier = || host.query_selector(".confab__earlier").unwrap();
+    assert_eq!(
+        earlier()
+            .expect("a button for earlier messages")
+            .text_content()
+            .unwrap(),
+        format!("Show earlier messages ({} more)", 250 - shown)
+    );
+    let mut clicks = 0;
+    while let Some(button) = earlier() {
+        button.unchecked_into::<HtmlElement>().click();
+        tick().await;
+        clicks += 1;
+        assert!(clicks < 10, "each click shows a page of earlier messages");
+    }
+    let list = all(&host, ".confab__msg");
+    assert_eq!(list.len(), 250, "all shown, the button gone");
+    for (i, m) in list.iter().enumerate().step_by(37) {
+        let text = m.text_content().unwrap();
+        assert!(
+            text.contains(&format!(" {i}")),
+            "message {i} in its place: {text}"
+        );
+    }
+    // Another long conversation opens at its end again.
     chat.restore(
         (0..100)
             .map(|i| Message::text(1000 + i, Role::User, format!("other {i}")))
             .collect(),
     );
-    eventually("the other conversation to be rendered in full", || {
-        let list = all(&host, ".confab__msg");
-        list.len() == 100 && list[0].text_content().unwrap().contains("other 0")
-    })
-    .await;
+    tick().await;
+    let list = all(&host, ".confab__msg");
+    assert!(
+        list.len() < 100,
+        "the other conversation opens at its end ({})",
+        list.len()
+    );
+    assert!(list
+        .last()
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains("other 99"));
+    assert!(earlier().is_some());
 }
 
 /// Tokens change the message at once, but its subscribers are told at most every few

@@ -51,22 +51,21 @@ pub fn Markdown(
         selected: usize::MAX,
         ..Rendered::default()
     });
-    let render = move || {
-        Renderer {
-            container,
-            message,
-            state,
-            follow,
-            chat,
-            images,
-        }
-        .run()
+    let renderer = Renderer {
+        container,
+        message,
+        state,
+        follow,
+        chat,
+        images,
     };
+    let render = move || renderer.run(true);
     Effect::new(move |_| {
         let streaming = message.with(|m| m.is_streaming());
         if !streaming {
-            // The answer ended: show it in full at the next frame, not after a paced delay.
-            request_animation_frame(render);
+            // A finished (or restored) answer is shown in full now, before the next frame is
+            // drawn, not after a paced delay.
+            renderer.run(false);
             return;
         }
         if state.with_value(|s| s.pending) {
@@ -98,7 +97,10 @@ struct Renderer {
 }
 
 impl Renderer {
-    fn run(self) {
+    /// Renders what is new. `in_frame`: called from an animation frame, where the newest answer
+    /// may scroll the list at once; elsewhere the scroll waits for the next frame (still before
+    /// it is drawn), so many answers rendered together cost one layout.
+    fn run(self, in_frame: bool) {
         let Renderer {
             container,
             message,
@@ -128,7 +130,7 @@ impl Renderer {
         if behind {
             // More finished text than one frame should build: the rest comes next frame.
             state.update_value(|s| s.pending = true);
-            request_animation_frame(move || self.run());
+            request_animation_frame(move || self.run(true));
         }
         if let Some(f) = follow {
             // The newest answer grows at the bottom: keep it in view in this very frame. Any
@@ -136,7 +138,7 @@ impl Renderer {
             let id = message.with_untracked(|m| m.id);
             let last = chat
                 .is_some_and(|c| c.messages.with_untracked(|v| v.last().map(|h| h.id)) == Some(id));
-            if last {
+            if last && in_frame {
                 f.stick();
             } else {
                 f.stick_soon();

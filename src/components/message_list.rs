@@ -3,18 +3,19 @@ use leptos::prelude::*;
 
 use confab_core::Message;
 
-use crate::chat::Chat;
+use crate::chat::{Chat, MessageHandle};
 use crate::components::message_view::MessageView;
 
 /// Within this many pixels of the bottom, the list follows new text.
 const FOLLOW_SLACK: i32 = 48;
 
-/// A conversation that appears all at once (restored, opened from History) shows its newest
-/// messages first, this many, at once ...
+/// A conversation that appears all at once (restored, opened from History) shows this many of
+/// its newest messages; earlier ones are rendered when the reader scrolls near the top or asks
+/// for them, this many at a time. Opening a long conversation thus costs what is on screen.
 const FIRST_SHOWN: usize = 30;
-/// ... and the older ones above them, this many per task, so the newest are on screen at once
-/// and a long history never blocks input.
-const BACKFILL: usize = 100;
+const EARLIER_PAGE: usize = 50;
+/// Within this many pixels of the top, scrolling shows earlier messages.
+const EARLIER_SLACK: i32 = 400;
 
 /// Keeps the conversation scrolled to the newest text while the reader is at the bottom.
 /// Whatever renders new content calls [`Follow::stick`] afterwards.
@@ -91,22 +92,40 @@ pub fn MessageList() -> impl IntoView {
         stuck_at: StoredValue::new(0),
     };
     provide_context(follow);
-    // A conversation that appears all at once is rendered from its end; the rest is filled in
-    // above it, a slice per task (see `Shown`). Decided inside `each`, before anything renders.
+    // A conversation that appears all at once is rendered from its end (see `Shown`). Where
+    // rendering starts is decided from the list itself, the same in `each` and in `hidden`,
+    // whichever runs first.
     let shown = StoredValue::new(Shown::default());
-    let filled = RwSignal::new(0u32);
+    let earlier_shown = RwSignal::new(0u32);
+    let from = move |v: &Vec<MessageHandle>| {
+        let first = v.first().map(|h| h.data);
+        shown
+            .try_update_value(|s| s.update(v.len(), first))
+            .unwrap_or(0)
+    };
     let each = move || {
-        filled.track();
-        chat.messages.with(|v| {
-            let first = v.first().map(|h| h.data);
-            let (from, start_fill) = shown
-                .try_update_value(|s| s.update(v.len(), first))
-                .unwrap_or((0, None));
-            if let Some(generation) = start_fill {
-                fill_in(shown, filled, generation, follow);
-            }
-            v[from..].to_vec()
-        })
+        earlier_shown.track();
+        chat.messages.with(|v| v[from(v)..].to_vec())
+    };
+    // How many earlier messages are not rendered yet.
+    let hidden = move || {
+        earlier_shown.track();
+        chat.messages.with(from)
+    };
+    let show_earlier = move || {
+        if shown.try_update_value(Shown::earlier) == Some(true) {
+            earlier_shown.update(|n| *n += 1);
+        }
+    };
+    let on_scroll = move || {
+        follow.on_scroll();
+        if follow
+            .log
+            .get_untracked()
+            .is_some_and(|el| el.scroll_top() < EARLIER_SLACK)
+        {
+            show_earlier();
+        }
     };
     // A message added or removed: after the list has rendered, stay at the bottom.
     Effect::new(move |_| {
@@ -121,8 +140,13 @@ pub fn MessageList() -> impl IntoView {
                 aria-live="off"
                 aria-label="Conversation"
                 node_ref=follow.log
-                on:scroll=move |_| follow.on_scroll()
+                on:scroll=move |_| on_scroll()
             >
+                <Show when=move || hidden() != 0>
+                    <button type="button" class="confab__link-btn confab__earlier" on:click=move |_| show_earlier()>
+                        {move || format!("Show earlier messages ({} more)", hidden())}
+                    </button>
+                </Show>
                 <Show when=empty>
                     <div class="confab__empty">
                         {move || greeting().map(|g| view! { <p class="confab__greeting">{g}</p> })}
@@ -147,50 +171,27 @@ struct Shown {
     len: usize,
     first: Option<RwSignal<Message>>,
     from: usize,
-    /// Counts fill-ins started; an older one stops when a newer conversation takes over.
-    generation: u32,
 }
 
 impl Shown {
-    /// The list is now `len` long, starting with `first`: where rendering starts, and the
-    /// generation of a fill-in to start, if one is needed.
-    fn update(&mut self, len: usize, first: Option<RwSignal<Message>>) -> (usize, Option<u32>) {
+    /// The list is now `len` long, starting with `first`: where rendering starts. A list that
+    /// was replaced or grew by many at once starts with its newest messages; one that grows
+    /// message by message keeps what it shows.
+    fn update(&mut self, len: usize, first: Option<RwSignal<Message>>) -> usize {
         let replaced = first != self.first && self.len > 0;
-        let mut start_fill = None;
-        if (replaced || len > self.len + FIRST_SHOWN) && len > FIRST_SHOWN {
-            self.from = len - FIRST_SHOWN;
-            self.generation += 1;
-            start_fill = Some(self.generation);
-        } else if replaced {
-            self.from = 0;
-            self.generation += 1;
+        if replaced || len > self.len + FIRST_SHOWN {
+            self.from = len.saturating_sub(FIRST_SHOWN);
         }
         self.len = len;
         self.first = first;
         self.from = self.from.min(len);
-        (self.from, start_fill)
+        self.from
     }
-}
 
-/// Renders the next older slice of a conversation shown from its end, then schedules the next,
-/// until all is shown or a newer conversation took over (`generation`).
-fn fill_in(shown: StoredValue<Shown>, filled: RwSignal<u32>, generation: u32, follow: Follow) {
-    set_timeout(
-        move || {
-            let more = shown.try_update_value(|s| {
-                if s.generation != generation || s.from == 0 {
-                    return false;
-                }
-                s.from = s.from.saturating_sub(BACKFILL);
-                true
-            });
-            if more != Some(true) {
-                return;
-            }
-            filled.update(|n| *n += 1);
-            follow.stick_soon();
-            fill_in(shown, filled, generation, follow);
-        },
-        std::time::Duration::ZERO,
-    );
+    /// Shows a page of earlier messages; false if all are shown already.
+    fn earlier(&mut self) -> bool {
+        let before = self.from;
+        self.from = self.from.saturating_sub(EARLIER_PAGE);
+        self.from != before
+    }
 }

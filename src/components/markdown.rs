@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use crate::components::message_list::Follow;
 use crate::dom;
 
 /// What has been rendered of the answer so far.
@@ -44,9 +43,8 @@ pub fn Markdown(
     message: RwSignal<Message>,
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
-    let follow = use_context::<Follow>();
-    let chat = use_context::<crate::chat::Chat>();
-    let images = chat.is_none_or(|c| c.config.with_untracked(|c| c.images));
+    let images =
+        use_context::<crate::chat::Chat>().is_none_or(|c| c.config.with_untracked(|c| c.images));
     let state = StoredValue::new_local(Rendered {
         selected: usize::MAX,
         ..Rendered::default()
@@ -55,17 +53,15 @@ pub fn Markdown(
         container,
         message,
         state,
-        follow,
-        chat,
         images,
     };
-    let render = move || renderer.run(true);
+    let render = move || renderer.run();
     Effect::new(move |_| {
         let streaming = message.with(|m| m.is_streaming());
         if !streaming {
             // A finished (or restored) answer is shown in full now, before the next frame is
             // drawn, not after a paced delay.
-            renderer.run(false);
+            renderer.run();
             return;
         }
         if state.with_value(|s| s.pending) {
@@ -91,22 +87,16 @@ struct Renderer {
     container: NodeRef<html::Div>,
     message: RwSignal<Message>,
     state: StoredValue<Rendered, LocalStorage>,
-    follow: Option<Follow>,
-    chat: Option<crate::chat::Chat>,
     images: bool,
 }
 
 impl Renderer {
-    /// Renders what is new. `in_frame`: called from an animation frame, where the newest answer
-    /// may scroll the list at once; elsewhere the scroll waits for the next frame (still before
-    /// it is drawn), so many answers rendered together cost one layout.
-    fn run(self, in_frame: bool) {
+    /// Renders what is new. (The list follows whatever this adds by itself; see `Follow`.)
+    fn run(self) {
         let Renderer {
             container,
             message,
             state,
-            follow,
-            chat,
             images,
         } = self;
         state.update_value(|s| {
@@ -130,19 +120,7 @@ impl Renderer {
         if behind {
             // More finished text than one frame should build: the rest comes next frame.
             state.update_value(|s| s.pending = true);
-            request_animation_frame(move || self.run(true));
-        }
-        if let Some(f) = follow {
-            // The newest answer grows at the bottom: keep it in view in this very frame. Any
-            // other (a restored or re-rendered older one) settles with one scroll per frame.
-            let id = message.with_untracked(|m| m.id);
-            let last = chat
-                .is_some_and(|c| c.messages.with_untracked(|v| v.last().map(|h| h.id)) == Some(id));
-            if last && in_frame {
-                f.stick();
-            } else {
-                f.stick_soon();
-            }
+            request_animation_frame(move || self.run());
         }
     }
 }

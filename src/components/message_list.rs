@@ -1,5 +1,7 @@
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::JsCast;
 
 use confab_core::Message;
 
@@ -14,45 +16,89 @@ const FOLLOW_SLACK: i32 = 48;
 /// for them, this many at a time. Opening a long conversation thus costs what is on screen.
 const FIRST_SHOWN: usize = 30;
 const EARLIER_PAGE: usize = 50;
+/// How long the message being read is held in place after earlier ones are added above it.
+const HOLD_MS: f64 = 500.0;
 /// Within this many pixels of the top, scrolling shows earlier messages.
 const EARLIER_SLACK: i32 = 400;
 
 /// Keeps the conversation scrolled to the newest text while the reader is at the bottom.
-/// Whatever renders new content calls [`Follow::stick`] afterwards.
+///
+/// A `ResizeObserver` on the list's content does it: whatever changes the content's height (a
+/// streamed token, a new message, an answer's actions appearing, an off-screen message getting
+/// its real size) is followed after layout and before paint, with no layout of its own. Nothing
+/// that renders content has to remember to scroll.
+type Observer = (web_sys::ResizeObserver, Closure<dyn FnMut()>);
+
 #[derive(Clone, Copy)]
-pub struct Follow {
+struct Follow {
     log: NodeRef<html::Div>,
     /// The reader is at the bottom (or asked to jump there).
-    pub following: RwSignal<bool>,
-    /// A [`Follow::stick_soon`] is already scheduled for the next frame.
-    scheduled: StoredValue<bool>,
+    following: RwSignal<bool>,
     /// Where the last [`Follow::stick`] left the scroll position.
     stuck_at: StoredValue<i32>,
+    /// Set by [`Follow::hold_place`]: a message, where it was in the view, and until when (ms)
+    /// size changes keep it there.
+    held: StoredValue<Option<(web_sys::Element, f64, f64)>, LocalStorage>,
 }
 
 impl Follow {
-    /// Scrolls to the bottom at the next frame; any number of calls before it make one scroll
-    /// (restoring a long conversation asks once per message, and each scroll measures layout).
-    pub fn stick_soon(&self) {
-        if self.scheduled.get_value() {
-            return;
-        }
-        self.scheduled.set_value(true);
-        let follow = *self;
-        request_animation_frame(move || {
-            follow.scheduled.set_value(false);
-            follow.stick();
-        });
-    }
-
-    /// Scrolls to the bottom now (this measures layout).
-    pub fn stick(&self) {
+    /// Scrolls to the bottom if the reader follows.
+    fn stick(&self) {
         if self.following.get_untracked() {
             if let Some(el) = self.log.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
                 self.stuck_at.set_value(el.scroll_top());
             }
         }
+    }
+
+    /// Content is about to be added above the view: keep the message at the top of the view
+    /// where it is, through this and the next size changes (messages that come into view get
+    /// their real size a frame later).
+    fn hold_place(&self) {
+        let Some(el) = self.log.get_untracked() else {
+            return;
+        };
+        let top = el.get_bounding_client_rect().top();
+        let Ok(messages) = el.query_selector_all(".confab__msg") else {
+            return;
+        };
+        let first_in_view = (0..messages.length())
+            .filter_map(|i| messages.item(i))
+            .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+            .find(|m| m.get_bounding_client_rect().bottom() > top);
+        if let Some(m) = first_in_view {
+            let offset = m.get_bounding_client_rect().top() - top;
+            self.held
+                .set_value(Some((m, offset, js_sys::Date::now() + HOLD_MS)));
+        }
+    }
+
+    /// The content changed size (it has been laid out, and is not painted yet).
+    fn on_resize(&self) {
+        let held = self.held.with_value(|h| {
+            h.as_ref()
+                .filter(|(m, _, until)| js_sys::Date::now() < *until && m.is_connected())
+                .map(|(m, offset, _)| (m.clone(), *offset))
+        });
+        match (held, self.log.get_untracked()) {
+            (Some((m, offset)), Some(el)) => {
+                let moved = m.get_bounding_client_rect().top()
+                    - el.get_bounding_client_rect().top()
+                    - offset;
+                el.set_scroll_top(el.scroll_top() + moved.round() as i32);
+            }
+            _ => self.stick(),
+        }
+    }
+
+    /// Calls [`Follow::on_resize`] whenever `content` changes size; keep what it returns until
+    /// `disconnect`.
+    fn observe(self, content: &web_sys::Element) -> Option<Observer> {
+        let on_resize = Closure::<dyn FnMut()>::new(move || self.on_resize());
+        let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
+        observer.observe(content);
+        Some((observer, on_resize))
     }
 
     /// The reader follows again at the bottom, and stops following by scrolling up. Content
@@ -88,10 +134,20 @@ pub fn MessageList() -> impl IntoView {
     let follow = Follow {
         log: NodeRef::new(),
         following: RwSignal::new(true),
-        scheduled: StoredValue::new(false),
         stuck_at: StoredValue::new(0),
+        held: StoredValue::new_local(None),
     };
-    provide_context(follow);
+    let content = NodeRef::<html::Div>::new();
+    let observer = StoredValue::new_local(None::<Observer>);
+    content.on_load(move |el| observer.set_value(follow.observe(&el)));
+    // Cleanups run before the component's values are dropped: stop observing, then both go.
+    on_cleanup(move || {
+        observer.with_value(|o| {
+            if let Some((o, _)) = o {
+                o.disconnect();
+            }
+        })
+    });
     // A conversation that appears all at once is rendered from its end (see `Shown`). Where
     // rendering starts is decided from the list itself, the same in `each` and in `hidden`,
     // whichever runs first.
@@ -112,10 +168,14 @@ pub fn MessageList() -> impl IntoView {
         earlier_shown.track();
         chat.messages.with(from)
     };
+    // Earlier messages appear above the one being read, which stays where it is on screen.
     let show_earlier = move || {
-        if shown.try_update_value(Shown::earlier) == Some(true) {
-            earlier_shown.update(|n| *n += 1);
+        if shown.with_value(|s| s.from) == 0 {
+            return;
         }
+        follow.hold_place();
+        shown.update_value(|s| s.earlier());
+        earlier_shown.update(|n| *n += 1);
     };
     let on_scroll = move || {
         follow.on_scroll();
@@ -127,11 +187,6 @@ pub fn MessageList() -> impl IntoView {
             show_earlier();
         }
     };
-    // A message added or removed: after the list has rendered, stay at the bottom.
-    Effect::new(move |_| {
-        chat.messages.track();
-        follow.stick_soon();
-    });
     view! {
         <div class="confab__log-wrap">
             <div
@@ -142,6 +197,7 @@ pub fn MessageList() -> impl IntoView {
                 node_ref=follow.log
                 on:scroll=move |_| on_scroll()
             >
+                <div class="confab__log-content" node_ref=content>
                 <Show when=move || hidden() != 0>
                     <button type="button" class="confab__link-btn confab__earlier" on:click=move |_| show_earlier()>
                         {move || format!("Show earlier messages ({} more)", hidden())}
@@ -156,6 +212,7 @@ pub fn MessageList() -> impl IntoView {
                 <For each=each key=|h| h.id let:handle>
                     <MessageView handle=handle/>
                 </For>
+                </div>
             </div>
             <Show when=move || !follow.following.get() && !empty()>
                 <button type="button" class="confab__jump" on:click=move |_| follow.jump()>"Jump to latest ↓"</button>
@@ -188,10 +245,8 @@ impl Shown {
         self.from
     }
 
-    /// Shows a page of earlier messages; false if all are shown already.
-    fn earlier(&mut self) -> bool {
-        let before = self.from;
+    /// Shows a page of earlier messages.
+    fn earlier(&mut self) {
         self.from = self.from.saturating_sub(EARLIER_PAGE);
-        self.from != before
     }
 }

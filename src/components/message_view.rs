@@ -19,13 +19,6 @@ pub fn MessageView(
     let data = handle.data;
     let role = data.with_untracked(|m| m.role);
     let state = Memo::new(move |_| data.with(|m| m.state));
-    // The state changes what the bubble shows below the text (errors, usage, actions).
-    if let Some(follow) = use_context::<crate::components::message_list::Follow>() {
-        Effect::new(move |_| {
-            state.track();
-            follow.stick_soon();
-        });
-    }
     let class = move || {
         format!(
             "confab__msg confab__msg--{} confab__msg--{}",

@@ -401,3 +401,85 @@ async fn storage_that_is_unavailable_is_reported_and_the_chat_still_works() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_long_conversation_opens_at_its_end_and_scrolling_up_shows_earlier_messages() {
+    let server = Server::start(&[]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "storage-key=long").await;
+    let messages: Vec<serde_json::Value> = (0..120)
+        .map(|i| {
+            serde_json::json!({"id": i + 1, "role": if i % 2 == 0 { "user" } else { "assistant" },
+                "choices": [{"index": 0, "content": format!("message number {i}"), "finish_reason": "stop"}],
+                "selected": 0, "state": "done"})
+        })
+        .collect();
+    browser
+        .js(
+            "localStorage.setItem('confab:long', arguments[0]); return true;",
+            vec![serde_json::json!({"version": 1, "messages": messages})
+                .to_string()
+                .into()],
+        )
+        .await;
+    open(&browser, &server, "storage-key=long").await;
+    let count = "root.querySelectorAll('.confab__msg').length";
+    browser
+        .wait_for("the newest message", "(last('.confab__msg') || {}).textContent && last('.confab__msg').textContent.includes('message number 119')", SECS(5))
+        .await;
+    let first_shown = browser.eval(count).await.as_u64().unwrap();
+    assert!(
+        first_shown < 120,
+        "only the newest are rendered at first ({first_shown})"
+    );
+    let log = "root.querySelector('.confab__log')";
+    assert!(
+        browser
+            .eval(&format!(
+                "{log}.scrollHeight - {log}.scrollTop - {log}.clientHeight"
+            ))
+            .await
+            .as_f64()
+            .unwrap()
+            < 48.0,
+        "opened at the bottom"
+    );
+    // Scrolling to the top, again and again, brings earlier messages until the first.
+    for _ in 0..10 {
+        if browser.eval(count).await == 120 {
+            break;
+        }
+        let before = browser.eval(count).await.as_u64().unwrap();
+        // At the top, the first rendered message is the one being read.
+        let reading = browser
+            .eval("root.querySelector('.confab__msg').textContent")
+            .await;
+        browser.eval(&format!("({log}.scrollTop = 0, true)")).await;
+        browser
+            .wait_for("earlier messages", &format!("{count} > {before}"), SECS(5))
+            .await;
+        // The message that was at the top is still in view: the new ones came above it.
+        let place = browser
+            .wait_for(
+                "the list to keep its place",
+                &format!("(() => {{ const m = [...root.querySelectorAll('.confab__msg')].find(m => m.textContent === {reading}); const l = {log}.getBoundingClientRect(), r = m.getBoundingClientRect(); return r.bottom > l.top && r.top < l.bottom; }})()"),
+                SECS(3),
+            )
+            .await;
+        assert_eq!(place, true);
+    }
+    assert_eq!(browser.eval(count).await, 120);
+    let first = browser
+        .eval("root.querySelector('.confab__msg').textContent")
+        .await;
+    assert!(
+        first.as_str().unwrap().contains("message number 0"),
+        "{first}"
+    );
+    assert_eq!(
+        browser.eval("root.querySelector('.confab__earlier')").await,
+        serde_json::Value::Null,
+        "nothing left to show"
+    );
+    browser.close().await;
+}

@@ -176,8 +176,9 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
          time, because the machine is shared. Long tasks (≥ 50 ms) come from the Long Tasks API. Frame gaps and \
          dropped frames come from a `requestAnimationFrame` loop in a separate fourth run: that loop makes the \
          browser draw 60 frames a second, which costs main-thread time of its own (about 2% of wall time on an \
-         idle page here), so the three CPU runs leave it out. The cost per token is main-thread CPU per rendered \
-         character over the first and the last 10% of the answer. Deep Chat is fed the identical token stream from \
+         idle page here), so the three CPU runs leave it out. DOM nodes are counted in the page's document (shadow roots \
+         included); the back-forward cache is off, so earlier pages of the run hold no heap. The cost per token is \
+         main-thread CPU per rendered character over the first and the last 10% of the answer. Deep Chat is fed the identical token stream from \
          the same mock (its request and response interceptors translate the OpenAI format), and measured the same \
          way. Streaming figures are the median of 3 runs by CPU; cold start the median of 10. A long conversation \
          opens at its end: \"first paint\" is the frame that shows its newest answer; earlier messages are rendered \

@@ -131,6 +131,15 @@ async fn metrics(b: &Browser) -> (f64, f64, f64) {
     )
 }
 
+/// Nodes in the page's document, shadow roots included. (Chromium's `Nodes` metric counts the
+/// whole renderer, earlier pages of the run included.)
+async fn dom_nodes(b: &Browser) -> f64 {
+    js(b, "(() => { let n = 0; const walk = (x) => { n++; for (const c of x.childNodes) walk(c); if (x.shadowRoot) walk(x.shadowRoot); }; walk(document); return n; })()")
+        .await
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
 async fn js(b: &Browser, expr: &str) -> Value {
     b.js(
         &format!("const w = document.getElementById('w'); return ({expr});"),
@@ -305,7 +314,8 @@ async fn long_conversation(b: &Browser, base: &str) -> Value {
         complete.push(earlier);
         if run == 4 {
             b.cdp("HeapProfiler.collectGarbage", json!({})).await;
-            let (_, heap, nodes) = metrics(b).await;
+            let (_, heap, _) = metrics(b).await;
+            let nodes = dom_nodes(b).await;
             // Input latency: key down to the next frame, with the long conversation open.
             js(b, "(window.__lat = [], w.shadowRoot.querySelector('textarea').addEventListener('keydown', e => requestAnimationFrame(() => __lat.push(performance.now() - e.timeStamp))), w.shadowRoot.querySelector('textarea').focus(), true)").await;
             b.type_keys("typing with a long history").await;
@@ -347,8 +357,8 @@ async fn memory_after_answers(b: &Browser, base: &str) -> Value {
         .await;
         if i == 10 || i == 100 {
             b.cdp("HeapProfiler.collectGarbage", json!({})).await;
-            let (_, heap, nodes) = metrics(b).await;
-            at.push((heap, nodes));
+            let (_, heap, _) = metrics(b).await;
+            at.push((heap, dom_nodes(b).await));
         }
     }
     let per_heap = (at[1].0 - at[0].0) / 90.0;
@@ -406,6 +416,8 @@ async fn main() {
     let site = Site::new(&files, true);
     let fast = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
     let paced = Server::serving(&site.dir, &["--tokens-per-second", "50"]);
+    // Pages of earlier runs must not linger in the back-forward cache, holding heap and nodes.
+    std::env::set_var("CONFAB_CHROME_ARGS", "--disable-features=BackForwardCache");
     let browser = Browser::start().await;
     // Deep Chat blocks its main thread for minutes at full speed; a sampling script waits for it.
     browser
@@ -512,7 +524,8 @@ async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
     let (cpu1, _, _) = metrics(b).await;
     // Nodes and heap of earlier pages linger until collected: collect first, then count.
     b.cdp("HeapProfiler.collectGarbage", json!({})).await;
-    let (_, heap, nodes) = metrics(b).await;
+    let (_, heap, _) = metrics(b).await;
+    let nodes = dom_nodes(b).await;
     let final_chars = js(b, widget.progress()).await.as_f64().unwrap_or(0.0);
     samples.push((cpu1 - cpu0, final_chars));
     let probe = js(b, "__probe").await;
@@ -586,6 +599,12 @@ async fn profile(model: &str, tps: &str) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (cpu1, _, _) = metrics(&b).await;
     let after = b.cdp("Performance.getMetrics", json!({})).await;
+    b.cdp("HeapProfiler.collectGarbage", json!({})).await;
+    let (_, _, nodes) = metrics(&b).await;
+    println!(
+        "DOM nodes after GC: {nodes} in the renderer, {} in the document",
+        dom_nodes(&b).await
+    );
     let prof = b.cdp("Profiler.stop", json!({})).await;
     // Where the main thread's time went, by the browser's own counters.
     for m in after["metrics"].as_array().into_iter().flatten() {

@@ -13,8 +13,9 @@ use std::rc::Rc;
 use confab_core::{Message, MessageState};
 use leptos::prelude::*;
 
-/// The longest a token waits before subscribers are told of it.
-pub const INTERVAL_MS: f64 = 40.0;
+/// The longest a token waits before subscribers are told of it: the markdown renderer's own pace
+/// while streaming (`STREAMING_RENDER_INTERVAL_MS`), so no notification goes unrendered.
+pub const INTERVAL_MS: f64 = 100.0;
 
 /// What makes a message look different beyond its text growing.
 #[derive(PartialEq)]

@@ -61,7 +61,12 @@ fn checks(r: &Value) -> Vec<Check> {
         80_000.0,
         br <= 80_000.0,
     ));
-    let full = &r["full_speed"][0]["median"];
+    // Measured at 20,000 tokens even with `--quick` (see confab-bench).
+    let full = if r["budget_full_speed"].is_null() {
+        &r["full_speed"][0]["median"]
+    } else {
+        &r["budget_full_speed"]["median"]
+    };
     out.push(check(
         "full speed: main-thread CPU",
         f(&full["cpu_s"]),
@@ -141,11 +146,19 @@ fn row(r: &Value) -> String {
         f(&r["dom_nodes"]),
         f(&r["js_heap_bytes"]) / 1e6,
         match r["cost_growth"]["ratio"].as_f64() {
-            Some(x) => format!(
-                "{x:.2}× ({:.2} → {:.2} µs/char)",
-                f(&r["cost_growth"]["first_us_per_char"]),
-                f(&r["cost_growth"]["last_us_per_char"])
-            ),
+            Some(x) => {
+                let g = &r["cost_growth"];
+                let pct = |v: &Value| f(v) * 100.0;
+                format!(
+                    "{x:.2}× ({:.2} → {:.2} µs/char; first {:.0}–{:.0}%, last {:.0}–{:.0}%)",
+                    f(&g["first_us_per_char"]),
+                    f(&g["last_us_per_char"]),
+                    pct(&g["first_covers"][0]),
+                    pct(&g["first_covers"][1]),
+                    pct(&g["last_covers"][0]),
+                    pct(&g["last_covers"][1]),
+                )
+            }
             None => "n/a".to_owned(),
         }
     )
@@ -178,7 +191,10 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
          browser draw 60 frames a second, which costs main-thread time of its own (about 2% of wall time on an \
          idle page here), so the three CPU runs leave it out. DOM nodes are counted in the page's document (shadow roots \
          included); the back-forward cache is off, so earlier pages of the run hold no heap. The cost per token is \
-         main-thread CPU per rendered character over the first and the last 10% of the answer. Deep Chat is fed the identical token stream from \
+         main-thread CPU per rendered character over the first and the last 10% of the answer; text appears in steps \
+         (Confab renders at most every 100 ms while streaming), so each end is the sampled stretch that covers at least \
+         its tenth, and the table says which. The budgets are for the 20,000-token answer: `--quick` compares the \
+         widgets at 5,000 tokens and measures Confab alone at 20,000 as well. Deep Chat is fed the identical token stream from \
          the same mock (its request and response interceptors translate the OpenAI format), and measured the same \
          way. Streaming figures are the median of 3 runs by CPU; cold start the median of 10. A long conversation \
          opens at its end: \"first paint\" is the frame that shows its newest answer; earlier messages are rendered \
@@ -218,6 +234,13 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
     );
     for w in r["full_speed"].as_array().into_iter().flatten() {
         md += &format!("{}\n", row(&w["median"]));
+    }
+    if r["quick"].as_bool() == Some(true) && !r["budget_full_speed"].is_null() {
+        md += &format!(
+            "\nConfab alone at 20,000 tokens (the budgets' size; `--quick` compares the widgets at {}):\n\n{header}{}\n",
+            r["full_speed_tokens"],
+            row(&r["budget_full_speed"]["median"])
+        );
     }
     md += &format!(
         "\n## Streaming, paced: {} tokens at {} tokens/s\n\n{header}",

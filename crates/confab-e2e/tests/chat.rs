@@ -288,3 +288,68 @@ async fn a_dropped_connection_keeps_the_partial_answer_and_says_so() {
     );
     browser.close().await;
 }
+
+/// The list is laid out as a conversation: the greeting in the middle of an empty list, the
+/// user's bubble against the right edge and only as wide as its text, the answer against the
+/// left edge, at most 85% wide, one below the other with space between.
+#[tokio::test]
+async fn the_conversation_is_laid_out_as_bubbles() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/?model=mock-long-300", server.url))
+        .await;
+    let rect = |sel: &str| {
+        format!("(() => {{ const r = last('{sel}').getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; }})()")
+    };
+    let nums = |v: serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .expect("a rect")
+            .iter()
+            .map(|x| x.as_f64().expect("a number"))
+            .collect()
+    };
+    let log = nums(browser.eval(&rect(".confab__log-content")).await);
+    let empty = nums(browser.eval(&rect(".confab__empty")).await);
+    let (log_mid, empty_mid) = ((log[2] + log[3]) / 2.0, (empty[2] + empty[3]) / 2.0);
+    assert!(
+        (log_mid - empty_mid).abs() < 4.0,
+        "the empty list's greeting is centred: list {log:?}, greeting {empty:?}"
+    );
+
+    browser.type_in_composer("hi").await;
+    browser.type_in_composer(ENTER).await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{ANSWER_STATE} === 'done'"),
+            SECS(20),
+        )
+        .await;
+    browser.settle().await;
+    let log = nums(browser.eval(&rect(".confab__log-content")).await);
+    let user = nums(browser.eval(&rect(".confab__msg--user")).await);
+    let bot = nums(browser.eval(&rect(".confab__msg--assistant")).await);
+    let width = log[1] - log[0];
+    assert!(
+        (log[1] - user[1]).abs() < 1.0,
+        "the user's bubble is against the right edge: list {log:?}, bubble {user:?}"
+    );
+    assert!(
+        user[1] - user[0] < width * 0.3,
+        "the user's bubble is as wide as its text: list {log:?}, bubble {user:?}"
+    );
+    assert!(
+        (bot[0] - log[0]).abs() < 1.0,
+        "the answer is against the left edge: list {log:?}, bubble {bot:?}"
+    );
+    assert!(
+        bot[1] - bot[0] <= width * 0.85 + 1.0 && bot[1] - bot[0] > width * 0.5,
+        "a long answer is 85% wide: list {log:?}, bubble {bot:?}"
+    );
+    assert!(
+        bot[2] > user[3] + 4.0,
+        "the answer comes below the question, with space between: {user:?}, {bot:?}"
+    );
+    browser.close().await;
+}

@@ -187,21 +187,39 @@ fn f(v: &Value) -> f64 {
 
 /// CPU per rendered character over the last 10% of the answer divided by that over the first
 /// 10%: 1 means the work per token does not grow with the answer.
+///
+/// Text shows up in steps (a render every 100 ms while streaming; at full speed one step can
+/// hold a tenth of the answer), so each end is the sampled stretch that covers at least its
+/// tenth: from the last sample with nothing rendered to the first with 10% or more, and from the
+/// last sample with 90% or less to the end. The fractions covered are reported with the ratio.
 fn cost_growth(samples: &[(f64, f64)]) -> Value {
     let total = samples.last().map_or(0.0, |s| s.1);
-    let at = |fraction: f64| samples.iter().find(|s| s.1 >= total * fraction).copied();
-    let first_start = samples.iter().find(|s| s.1 > 0.0).copied();
-    let (Some(a), Some(b), Some(c), Some(d)) =
-        (first_start, at(0.1), at(0.9), samples.last().copied())
-    else {
+    if total <= 0.0 {
+        return Value::Null;
+    }
+    // The moment of sending: no CPU spent yet, nothing rendered.
+    let all: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+        .chain(samples.iter().copied())
+        .collect();
+    let a = all.iter().rev().find(|s| s.1 <= 0.0).copied();
+    let b = all.iter().find(|s| s.1 >= total * 0.1).copied();
+    let c = all.iter().rev().find(|s| s.1 <= total * 0.9).copied();
+    let d = all.last().copied();
+    let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d) else {
         return Value::Null;
     };
     if b.1 <= a.1 || d.1 <= c.1 {
-        return json!({"note": "too few samples to split the answer into tenths"});
+        return json!({"note": "too few samples to split the answer"});
     }
     let first = (b.0 - a.0) / (b.1 - a.1);
     let last = (d.0 - c.0) / (d.1 - c.1);
-    json!({"first_us_per_char": first * 1e6, "last_us_per_char": last * 1e6, "ratio": if first > 0.0 { last / first } else { f64::NAN }})
+    json!({
+        "first_us_per_char": first * 1e6,
+        "last_us_per_char": last * 1e6,
+        "first_covers": [a.1 / total, b.1 / total],
+        "last_covers": [c.1 / total, 1.0],
+        "ratio": if first > 0.0 { last / first } else { f64::NAN },
+    })
 }
 
 fn sizes(files: &[(&str, PathBuf)]) -> Value {
@@ -371,6 +389,14 @@ async fn memory_after_answers(b: &Browser, base: &str) -> Value {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    // For investigating: measures Confab alone (no Deep Chat runs). `cargo xtask bench` never
+    // passes it, because the report compares the two.
+    let only_confab = args.iter().any(|a| a == "--only-confab");
+    let widgets: &[Widget] = if only_confab {
+        &[Widget::Confab]
+    } else {
+        &[Widget::Confab, Widget::DeepChat]
+    };
     if let Some(i) = args.iter().position(|a| a == "--profile") {
         let model = args.get(i + 1).map_or("mock-long-1500", String::as_str);
         let tps = args.get(i + 2).map_or("50", String::as_str);
@@ -406,6 +432,10 @@ async fn main() {
             confab_page("mock-long-1500", "persist=\"none\""),
         ),
         ("deepchat-paced.html", deepchat_page("mock-long-1500")),
+        (
+            "confab-budget.html",
+            confab_page("mock-long-20000", "persist=\"none\""),
+        ),
         ("long.html", long_page()),
         ("echo.html", confab_page("mock-echo", "persist=\"none\"")),
     ];
@@ -431,18 +461,18 @@ async fn main() {
         .expect("set WebDriver timeouts");
 
     let mut cold = Vec::new();
-    for w in [Widget::Confab, Widget::DeepChat] {
+    for &w in widgets {
         let r = cold_start(&browser, &fast.url, w).await;
         println!("cold start: {r}");
         cold.push(r);
     }
 
     let mut full = Vec::new();
-    for w in [Widget::Confab, Widget::DeepChat] {
+    for &w in widgets {
         full.push(stream_runs(&browser, &fast.url, w, w.page(), "full speed").await);
     }
     let mut paced_runs = Vec::new();
-    for w in [Widget::Confab, Widget::DeepChat] {
+    for &w in widgets {
         let page = if w == Widget::Confab {
             "paced.html"
         } else {
@@ -450,6 +480,21 @@ async fn main() {
         };
         paced_runs.push(stream_runs(&browser, &paced.url, w, page, "paced").await);
     }
+
+    // The budgets are for the 20,000-token answer. `--quick` compares the widgets at 5,000 tokens
+    // (Deep Chat needs minutes for 20,000) but still measures Confab at 20,000 for the budgets.
+    let budget_full = if quick {
+        stream_runs(
+            &browser,
+            &fast.url,
+            Widget::Confab,
+            "confab-budget.html",
+            "full speed, 20000 tokens",
+        )
+        .await
+    } else {
+        full[0].clone()
+    };
 
     let long = long_conversation(&browser, &fast.url).await;
     println!("long conversation: {long}");
@@ -472,6 +517,7 @@ async fn main() {
         "transfer": transfer,
         "cold_start": cold,
         "full_speed": full,
+        "budget_full_speed": budget_full,
         "paced": paced_runs,
         "long_conversation": long,
         "memory_100_answers": memory,

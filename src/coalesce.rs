@@ -15,7 +15,7 @@ use leptos::prelude::*;
 
 /// The longest a token waits before subscribers are told of it: the markdown renderer's own pace
 /// while streaming (`STREAMING_RENDER_INTERVAL_MS`), so no notification goes unrendered.
-pub const INTERVAL_MS: f64 = 100.0;
+pub const INTERVAL_MS: f64 = 150.0;
 
 /// What makes a message look different beyond its text growing.
 #[derive(PartialEq)]

@@ -13,6 +13,9 @@ use crate::dom;
 struct Rendered {
     /// Bytes of the text rendered into frozen blocks, which are never touched again.
     frozen_end: usize,
+    /// The newest group of frozen blocks, and how many bytes of text it holds; see
+    /// [`GROUP_BYTES`].
+    group: Option<(Element, usize)>,
     /// The alternative rendered; another one starts over.
     selected: usize,
     /// Length of the text last rendered (frozen and tail).
@@ -29,7 +32,15 @@ struct Rendered {
 
 /// While an answer streams, it is rendered at most this often: text still appears smoothly,
 /// and the browser's layout and paint work per second stays small however fast tokens come.
-const STREAMING_RENDER_INTERVAL_MS: f64 = 100.0;
+const STREAMING_RENDER_INTERVAL_MS: f64 = 150.0;
+
+/// Frozen blocks are kept in groups of about this much text. The browser's work per frame
+/// (style, intersection checks for `content-visibility`, pre-paint) walks the answer's children:
+/// a group per render made that grow with the answer; a group per 4 KB keeps it nearly flat.
+const GROUP_BYTES: usize = 4 * 1024;
+
+/// About one frame at 60 Hz.
+const FRAME_MS: f64 = 16.0;
 
 /// At most about this much finished text is turned into blocks per frame. Laying out new blocks
 /// costs the browser about 3 ms per KB here (12 KB took a 60-70 ms frame), so a burst of text
@@ -71,7 +82,9 @@ pub fn Markdown(
         }
         state.update_value(|s| s.pending = true);
         let since = js_sys::Date::now() - state.with_value(|s| s.last_render);
-        if streaming && since < STREAMING_RENDER_INTERVAL_MS {
+        // Notifications come at the same pace (`coalesce::INTERVAL_MS`): one that comes a little
+        // early waits for the next frame, not for a timer and then the frame after it.
+        if streaming && since < STREAMING_RENDER_INTERVAL_MS - FRAME_MS {
             let wait =
                 std::time::Duration::from_millis((STREAMING_RENDER_INTERVAL_MS - since) as u64);
             set_timeout(move || request_animation_frame(render), wait);
@@ -165,19 +178,26 @@ fn render_into(
         }
     }
     if cut > s.frozen_end {
-        let Ok(block) = document.create_element("div") else {
-            return false;
+        let group = match s.group.take() {
+            Some((group, bytes)) if bytes < GROUP_BYTES => (group, bytes),
+            _ => {
+                let Ok(group) = document.create_element("div") else {
+                    return false;
+                };
+                group.set_class_name("confab__block");
+                let _ = el.insert_before(
+                    &group,
+                    s.tail.as_ref().map(|t| t.unchecked_ref::<web_sys::Node>()),
+                );
+                (group, 0)
+            }
         };
-        block.set_class_name("confab__block");
         dom::append(
             document,
-            &block,
+            &group.0,
             &to_nodes(&text[s.frozen_end..cut], options),
         );
-        let _ = el.insert_before(
-            &block,
-            s.tail.as_ref().map(|t| t.unchecked_ref::<web_sys::Node>()),
-        );
+        s.group = Some((group.0, group.1 + cut - s.frozen_end));
         s.frozen_end = cut;
     }
     if behind {

@@ -108,9 +108,13 @@ impl Follow {
         if let Some(el) = self.log.get_untracked() {
             let top = el.scroll_top();
             let gap = el.scroll_height() - top - el.client_height();
+            // Most scroll events are the list's own following: nothing changes, nobody is told.
+            let follows = self.following.get_untracked();
             if gap <= FOLLOW_SLACK {
-                self.following.set(true);
-            } else if top + FOLLOW_SLACK < self.stuck_at.get_value() {
+                if !follows {
+                    self.following.set(true);
+                }
+            } else if follows && top + FOLLOW_SLACK < self.stuck_at.get_value() {
                 self.following.set(false);
             }
         }

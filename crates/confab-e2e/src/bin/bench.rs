@@ -157,23 +157,33 @@ async fn wait(b: &Browser, expr: &str, timeout: Duration) {
 }
 
 /// One streamed answer rendered by one widget, on its own fresh page.
-async fn stream_run(b: &Browser, base: &str, widget: Widget, page: &str, frames: bool) -> Value {
+async fn stream_run(
+    b: &Browser,
+    base: &str,
+    widget: Widget,
+    page: &str,
+    frames: bool,
+    dense: bool,
+) -> Value {
     let query = if frames { "" } else { "?frames=0" };
     b.goto(&format!("{base}/{page}{query}")).await;
-    run_loaded(b, widget, Duration::from_secs(1800)).await
+    run_loaded(b, widget, Duration::from_secs(1800), dense).await
 }
 
 /// Three runs measure CPU (median by CPU), without the frame probe, whose 60 frames a second
 /// would cost main-thread time of their own; one more run, with it, measures frames.
 async fn stream_runs(b: &Browser, base: &str, widget: Widget, page: &str, what: &str) -> Value {
+    // A full-speed answer is over in a second or less: sample it as often as possible. A paced
+    // one is sampled four times a second, so the harness's own calls stay out of its CPU.
+    let dense = what.starts_with("full speed");
     let mut runs = Vec::new();
     for _ in 0..3 {
-        runs.push(stream_run(b, base, widget, page, false).await);
+        runs.push(stream_run(b, base, widget, page, false, dense).await);
         println!("{what} {}: {}", widget.name(), runs.last().unwrap());
     }
     let mut by_cpu = runs.clone();
     by_cpu.sort_by(|a, b| f(&a["cpu_s"]).total_cmp(&f(&b["cpu_s"])));
-    let frames = stream_run(b, base, widget, page, true).await;
+    let frames = stream_run(b, base, widget, page, true, dense).await;
     println!("{what} {} (frames): {frames}", widget.name());
     let mut median = by_cpu[1].clone();
     median["max_frame_gap_ms"] = frames["max_frame_gap_ms"].clone();
@@ -392,6 +402,8 @@ async fn main() {
     // For investigating: measures Confab alone (no Deep Chat runs). `cargo xtask bench` never
     // passes it, because the report compares the two.
     let only_confab = args.iter().any(|a| a == "--only-confab");
+    // For investigating: only Confab's paced runs, printed.
+    let paced_only = args.iter().any(|a| a == "--paced-only");
     let widgets: &[Widget] = if only_confab {
         &[Widget::Confab]
     } else {
@@ -460,6 +472,12 @@ async fn main() {
         .await
         .expect("set WebDriver timeouts");
 
+    if paced_only {
+        let r = stream_runs(&browser, &paced.url, Widget::Confab, "paced.html", "paced").await;
+        println!("paced median: {}", r["median"]);
+        browser.close().await;
+        return;
+    }
     let mut cold = Vec::new();
     for &w in widgets {
         let r = cold_start(&browser, &fast.url, w).await;
@@ -526,7 +544,7 @@ async fn main() {
     println!("wrote {}", out.display());
 }
 
-async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
+async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration, dense: bool) -> Value {
     enable_metrics(b).await;
     wait(b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -555,10 +573,10 @@ async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration) -> Value {
             "{} did not finish within {timeout:?}",
             widget.name()
         );
-        // Each sample is a task on the page's main thread too (not counted: see `metrics`):
-        // as often as possible at first, so that even a half-second answer splits into tenths,
-        // then four times a second.
-        let interval = if start.elapsed() < Duration::from_secs(2) {
+        // Each sample is a task on the page's main thread too (mostly not counted: see
+        // `metrics`): when `dense`, as often as possible for the first two seconds, so that even a
+        // short answer splits into tenths; otherwise, and after that, four times a second.
+        let interval = if dense && start.elapsed() < Duration::from_secs(2) {
             2
         } else {
             250
@@ -617,10 +635,15 @@ async fn profile(model: &str, tps: &str) {
         b.goto(&format!("{}/p.html?frames=0", server.url)).await;
         wait(&b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
     }
-    b.cdp("Profiler.enable", json!({})).await;
-    b.cdp("Profiler.setSamplingInterval", json!({"interval": 200}))
-        .await;
-    b.cdp("Profiler.start", json!({})).await;
+    // `CONFAB_BENCH_PLAIN=1`: the counters alone, without the profiler's and the mutation
+    // observer's own cost.
+    let plain = std::env::var("CONFAB_BENCH_PLAIN").is_ok_and(|v| v == "1");
+    if !plain {
+        b.cdp("Profiler.enable", json!({})).await;
+        b.cdp("Profiler.setSamplingInterval", json!({"interval": 200}))
+            .await;
+        b.cdp("Profiler.start", json!({})).await;
+    }
     enable_metrics(&b).await;
     let (cpu0, _, _) = metrics(&b).await;
     let before = b.cdp("Performance.getMetrics", json!({})).await;
@@ -637,7 +660,7 @@ async fn profile(model: &str, tps: &str) {
         tokio::time::sleep(Duration::from_secs(30)).await;
     } else {
         // Which DOM changes the stream causes, by kind and place.
-        js(&b, "(window.__mut = {}, new MutationObserver(l => l.forEach(m => { const k = m.type + ' ' + (m.attributeName || '') + ' ' + (m.target.className || m.target.parentNode && m.target.parentNode.className || m.target.nodeName); __mut[k] = (__mut[k] || 0) + 1; })).observe(w.shadowRoot, {subtree: true, childList: true, attributes: true, characterData: true}), true)").await;
+        js(&b, if plain { "(window.__mut = 'not observed', true)" } else { "(window.__mut = {}, new MutationObserver(l => l.forEach(m => { const k = m.type + ' ' + (m.attributeName || '') + ' ' + (m.target.className || m.target.parentNode && m.target.parentNode.className || m.target.nodeName); __mut[k] = (__mut[k] || 0) + 1; })).observe(w.shadowRoot, {subtree: true, childList: true, attributes: true, characterData: true}), true)" }).await;
         js(&b, Widget::Confab.send()).await;
         wait(&b, "__probe.done !== null", Duration::from_secs(600)).await;
         println!("DOM mutations: {}", js(&b, "__mut").await);
@@ -651,7 +674,11 @@ async fn profile(model: &str, tps: &str) {
         "DOM nodes after GC: {nodes} in the renderer, {} in the document",
         dom_nodes(&b).await
     );
-    let prof = b.cdp("Profiler.stop", json!({})).await;
+    let prof = if plain {
+        json!({})
+    } else {
+        b.cdp("Profiler.stop", json!({})).await
+    };
     // Where the main thread's time went, by the browser's own counters.
     for m in after["metrics"].as_array().into_iter().flatten() {
         let name = m["name"].as_str().unwrap_or("");

@@ -289,7 +289,7 @@ impl Chat {
             loop {
                 let outcome = transport::send(
                     &url,
-                    config.api_key.as_deref(),
+                    config.key_header().as_ref(),
                     &request,
                     &signal,
                     |update| {

@@ -76,6 +76,7 @@ pub const NAMES: &[&str] = &[
     "endpoint",
     "model",
     "api-key",
+    "auth-header",
     "system-prompt",
     "title",
     "greeting",
@@ -97,6 +98,7 @@ pub const NAMES: &[&str] = &[
     "include-usage",
     "persist",
     "storage-key",
+    "images",
 ];
 
 /// Everything the widget needs to know.
@@ -105,8 +107,11 @@ pub struct WidgetConfig {
     /// Base URL of the API, without a trailing slash: requests go to `{endpoint}/chat/completions`.
     pub endpoint: String,
     pub model: String,
-    /// Sent only as `Authorization: Bearer …` to the endpoint; never logged or stored here.
+    /// Sent only to the endpoint (see [`WidgetConfig::key_header`]); never logged or stored here.
     pub api_key: Option<String>,
+    /// The header that carries the key: unset chooses by endpoint (`api-key` for Azure,
+    /// otherwise `Authorization: Bearer`); see `confab_core::auth`.
+    pub auth_header: Option<String>,
     pub system_prompt: Option<String>,
     pub title: String,
     /// Shown in the empty conversation.
@@ -133,6 +138,7 @@ impl Default for WidgetConfig {
             endpoint: "/v1".to_owned(),
             model: "mock".to_owned(),
             api_key: None,
+            auth_header: None,
             system_prompt: None,
             title: "Confab".to_owned(),
             greeting: None,
@@ -190,6 +196,17 @@ impl WidgetConfig {
             }
             "api-key" => {
                 self.api_key = Some(v.to_owned()).filter(|k| !k.is_empty());
+                Ok(())
+            }
+            "auth-header" if v.is_empty() => {
+                self.auth_header = None;
+                Ok(())
+            }
+            "auth-header" if !confab_core::auth::is_header_name(v) => {
+                Err("must be an HTTP header name, such as api-key".into())
+            }
+            "auth-header" => {
+                self.auth_header = Some(v.to_owned());
                 Ok(())
             }
             "system-prompt" => {
@@ -319,6 +336,7 @@ impl WidgetConfig {
             "endpoint" => self.endpoint.clone(),
             "model" => self.model.clone(),
             "api-key" => self.api_key.clone().unwrap_or_default(),
+            "auth-header" => self.auth_header.clone().unwrap_or_default(),
             "system-prompt" => self.system_prompt.clone().unwrap_or_default(),
             "title" => self.title.clone(),
             "greeting" => self.greeting.clone().unwrap_or_default(),
@@ -354,6 +372,7 @@ impl WidgetConfig {
             "endpoint" => self.endpoint = d.endpoint,
             "model" => self.model = d.model,
             "api-key" => self.api_key = None,
+            "auth-header" => self.auth_header = None,
             "system-prompt" => self.system_prompt = None,
             "title" => self.title = d.title,
             "greeting" => self.greeting = None,
@@ -402,6 +421,16 @@ impl WidgetConfig {
 
     /// `{endpoint}/chat/completions`, keeping a query string (Azure's `?api-version=…`) at the
     /// end. An endpoint given with `/chat/completions` already is taken as it is.
+    /// The header (name, value) that carries the API key, if there is one.
+    pub fn key_header(&self) -> Option<(String, String)> {
+        let key = self.api_key.as_deref().filter(|k| !k.is_empty())?;
+        Some(confab_core::auth::key_header(
+            &self.endpoint,
+            self.auth_header.as_deref(),
+            key,
+        ))
+    }
+
     pub fn completions_url(&self) -> String {
         join_path(&self.endpoint, "chat/completions")
     }
@@ -492,6 +521,29 @@ mod tests {
             url("https://r.openai.azure.com/openai/deployments/gpt4o?api-version=2024-06-01").0,
             "https://r.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01"
         );
+    }
+
+    #[test]
+    fn the_key_goes_in_the_header_the_endpoint_or_the_setting_asks_for() {
+        let mut c = WidgetConfig::default();
+        assert_eq!(c.key_header(), None, "no key, no header");
+        c.set("api-key", Some("k1"));
+        assert_eq!(
+            c.key_header(),
+            Some(("Authorization".into(), "Bearer k1".into()))
+        );
+        c.set("endpoint", Some("https://r.openai.azure.com/openai/v1"));
+        assert_eq!(c.key_header(), Some(("api-key".into(), "k1".into())));
+        c.set("auth-header", Some("Authorization"));
+        assert_eq!(
+            c.key_header(),
+            Some(("Authorization".into(), "Bearer k1".into()))
+        );
+        c.set("auth-header", Some("x api key"));
+        assert_eq!(c.auth_header.as_deref(), Some("Authorization"), "kept");
+        assert!(c.problem("auth-header").is_some());
+        c.set("auth-header", None);
+        assert_eq!(c.key_header(), Some(("api-key".into(), "k1".into())));
     }
 
     #[test]

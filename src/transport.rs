@@ -34,7 +34,7 @@ pub enum Outcome {
 /// Sends `request` to `url` and calls `on_update` as the answer arrives.
 pub async fn send(
     url: &str,
-    api_key: Option<&str>,
+    key_header: Option<&(String, String)>,
     request: &ChatCompletionRequest,
     signal: &AbortSignal,
     mut on_update: impl FnMut(Received),
@@ -59,8 +59,8 @@ pub async fn send(
             },
         )
         .abort_signal(Some(signal));
-    if let Some(key) = api_key.filter(|k| !k.is_empty()) {
-        builder = builder.header("Authorization", &format!("Bearer {key}"));
+    if let Some((name, value)) = key_header {
+        builder = builder.header(name, value);
     }
     let response = match builder.body(body) {
         Ok(r) => r.send().await,
@@ -210,11 +210,11 @@ fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
 /// The model ids `GET {endpoint}/models` offers; an error when the server offers none.
 pub async fn list_models(
     models_url: &str,
-    api_key: Option<&str>,
+    key_header: Option<&(String, String)>,
 ) -> Result<Vec<String>, ChatError> {
     let mut builder = Request::get(models_url).header("Accept", "application/json");
-    if let Some(key) = api_key.filter(|k| !k.is_empty()) {
-        builder = builder.header("Authorization", &format!("Bearer {key}"));
+    if let Some((name, value)) = key_header {
+        builder = builder.header(name, value);
     }
     let response = builder
         .send()

@@ -89,9 +89,9 @@ pub fn Settings(
     let models_note = RwSignal::new(String::new());
 
     let load_models = move || {
-        let (endpoint, key) = config.with_untracked(|c| (c.models_url(), c.api_key.clone()));
+        let (endpoint, key) = config.with_untracked(|c| (c.models_url(), c.key_header()));
         spawn_local(async move {
-            match transport::list_models(&endpoint, key.as_deref()).await {
+            match transport::list_models(&endpoint, key.as_ref()).await {
                 Ok(list) if !list.is_empty() => {
                     models_note.set(format!("{} models offered by the server.", list.len()));
                     models.set(list);

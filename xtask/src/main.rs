@@ -196,4 +196,31 @@ mod tests {
             );
         }
     }
+
+    /// The quoted names in the text between `start` and the next `end`.
+    fn quoted_list(text: &str, start: &str, end: &str) -> Vec<String> {
+        let from = text.find(start).expect("the list's start") + start.len();
+        let list = &text[from..from + text[from..].find(end).expect("the list's end")];
+        list.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The loader (`embed/confab.js`) observes every setting the widget knows: its own copy of
+    /// the names must not fall behind `config::NAMES`.
+    #[test]
+    fn the_loader_observes_every_setting() {
+        let root = super::root();
+        let rust = std::fs::read_to_string(root.join("src/config.rs")).expect("config.rs");
+        let js = std::fs::read_to_string(root.join("embed/confab.js")).expect("confab.js");
+        let rust = quoted_list(&rust, "pub const NAMES: &[&str] = &[", "];");
+        let js = quoted_list(&js, "var NAMES = [", "];");
+        assert!(
+            rust.len() > 20 && rust.contains(&"auth-header".to_owned()),
+            "{rust:?}"
+        );
+        assert_eq!(js, rust);
+    }
 }

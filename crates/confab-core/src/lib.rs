@@ -12,6 +12,7 @@
 //! everything here is tested natively with `cargo test -p confab-core`.
 
 pub mod api;
+pub mod auth;
 pub mod conversation;
 pub mod error;
 pub mod export;

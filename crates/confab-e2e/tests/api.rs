@@ -454,6 +454,19 @@ async fn requests_carry_exactly_the_configured_parameters_and_headers() {
         serde_json::json!({"role": "user", "content": "with everything"})
     );
 
+    // A key header other than Authorization (Azure OpenAI's `api-key`, a gateway's own) carries
+    // the key unchanged, and no Authorization header goes with it.
+    open(
+        &browser,
+        &server,
+        "model=mock-inspect&api-key=azure-key-1&auth-header=api-key",
+    )
+    .await;
+    ask(&browser, "azure").await;
+    let got = received(&browser).await;
+    assert_eq!(got["headers"]["api-key"], "<11 characters>");
+    assert_eq!(got["headers"]["authorization"], Value::Null);
+
     // Not streamed: the whole answer arrives at once and is shown the same way.
     open(&browser, &server, "model=mock-inspect&stream=false").await;
     ask(&browser, "whole").await;

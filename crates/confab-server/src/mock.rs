@@ -257,6 +257,7 @@ fn inspect(headers: &HeaderMap, req: &Value) -> String {
             "content-type": header("content-type"),
             "accept": header("accept"),
             "authorization": authorization,
+            "api-key": header("api-key").map(|k| format!("<{} characters>", k.len())),
         },
         "body": req,
     })

@@ -193,7 +193,10 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
          included); the back-forward cache is off, so earlier pages of the run hold no heap. The cost per token is \
          main-thread CPU per rendered character over the first and the last 10% of the answer; text appears in steps \
          (Confab renders at most every 100 ms while streaming), so each end is the sampled stretch that covers at least \
-         its tenth, and the table says which. The budgets are for the 20,000-token answer: `--quick` compares the \
+         its tenth, and the table says which. At full speed Confab renders the whole answer within a second in a few dozen \
+         steps while the page is too busy to answer samples, so its cost per token there comes from a browser trace \
+         instead: the time of the animation-frame tasks (the render, style, layout, paint) per mark the page makes at \
+         each change of the rendered length, without the network reads. The budgets are for the 20,000-token answer: `--quick` compares the \
          widgets at 5,000 tokens and measures Confab alone at 20,000 as well. Deep Chat is fed the identical token stream from \
          the same mock (its request and response interceptors translate the OpenAI format), and measured the same \
          way. Streaming figures are the median of 3 runs by CPU; cold start the median of 10. A long conversation \

@@ -31,6 +31,16 @@ if (!/[?&]frames=0/.test(location.search)) (function frame(t) {
   requestAnimationFrame(frame);
 })(performance.now());
 document.addEventListener('confab:ready', () => { __probe.ready = __probe.ready || performance.now(); });
+// `?stamps`: every change of the rendered answer's length is marked in the browser's trace (see
+// `traced_growth`), so its cost can be split by progress however fast the answer comes.
+if (/[?&]stamps/.test(location.search)) document.addEventListener('confab:ready', () => {
+  let last = -1;
+  new MutationObserver(() => {
+    const md = w.shadowRoot.querySelector('.confab__md');
+    const n = md ? md.textContent.length : 0;
+    if (n !== last) { last = n; console.timeStamp('confab-progress ' + n); }
+  }).observe(w.shadowRoot, { subtree: true, childList: true, characterData: true });
+});
 document.addEventListener('confab:message', () => { __probe.done = performance.now(); });
 "#;
 
@@ -230,6 +240,120 @@ fn cost_growth(samples: &[(f64, f64)]) -> Value {
         "last_covers": [c.1 / total, 1.0],
         "ratio": if first > 0.0 { last / first } else { f64::NAN },
     })
+}
+
+/// The cost per token of a full-speed answer, from a trace of the browser.
+///
+/// At full speed Confab renders a whole answer in a few dozen steps within a second, while the
+/// page is too busy to answer the harness's samples in between, so sampling cannot split it into
+/// tenths. Instead, a fresh browser records a trace; the page marks every change of the
+/// rendered length (`console.timeStamp`, see `PROBE`), and the render cost is the time of the
+/// main thread's animation-frame tasks (the render itself, style, layout, paint), each counted
+/// for the progress mark it made. The network reads and SSE decoding happen in other tasks, all
+/// early in the answer, and are left out so they do not flatter the first tenth.
+async fn traced_growth(base: &str, page: &str) -> Value {
+    let trace =
+        std::env::temp_dir().join(format!("confab-bench-trace-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&trace);
+    let flags = std::env::var("CONFAB_CHROME_ARGS").unwrap_or_default();
+    std::env::set_var(
+        "CONFAB_CHROME_ARGS",
+        format!(
+            "{flags} --trace-startup=devtools.timeline,toplevel --trace-startup-format=json \
+             --trace-startup-duration=900 --trace-startup-file={}",
+            trace.display()
+        ),
+    );
+    let b = Browser::start().await;
+    std::env::set_var("CONFAB_CHROME_ARGS", flags);
+    b.goto(&format!("{base}/{page}?frames=0&stamps")).await;
+    wait(&b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    js(
+        &b,
+        &format!(
+            "(console.timeStamp('confab-progress 0'), {}, true)",
+            Widget::Confab.send()
+        ),
+    )
+    .await;
+    wait(&b, "__probe.done !== null", Duration::from_secs(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    b.close().await;
+    // The browser writes the trace as it exits.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let events = loop {
+        let parsed = std::fs::read(&trace)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+        if let Some(v) = parsed {
+            break match v {
+                Value::Object(mut o) => o.remove("traceEvents").unwrap_or(Value::Null),
+                other => other,
+            };
+        }
+        if Instant::now() > deadline {
+            return json!({"note": "the browser wrote no trace"});
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let _ = std::fs::remove_file(&trace);
+    let events = events.as_array().cloned().unwrap_or_default();
+    let progress = |e: &Value| {
+        e["args"]["data"]["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("confab-progress "))
+            .and_then(|n| n.parse::<f64>().ok())
+    };
+    let Some(thread) = events
+        .iter()
+        .find(|e| progress(e).is_some())
+        .map(|e| (e["pid"].clone(), e["tid"].clone()))
+    else {
+        return json!({"note": "the trace has no progress marks"});
+    };
+    let on_thread = |e: &&Value| e["pid"] == thread.0 && e["tid"] == thread.1;
+    let mut marks: Vec<(f64, f64)> = events
+        .iter()
+        .filter(on_thread)
+        .filter_map(|e| Some((f(&e["ts"]), progress(e)?)))
+        .collect();
+    marks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut frames: Vec<(f64, f64)> = events
+        .iter()
+        .filter(on_thread)
+        .filter(|e| {
+            e["ph"] == "X"
+                && e["name"] == "ThreadControllerImpl::RunTask"
+                && e["args"]["src_func"] == "ScheduledActionSendBeginMainFrame"
+        })
+        .map(|e| (f(&e["ts"]), f(&e["dur"])))
+        .collect();
+    frames.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let sent = marks.first().map_or(0.0, |m| m.0);
+    // Render CPU (s) of the frames that began by `ts`, counted from the moment of sending.
+    let cpu_by = |ts: f64| {
+        frames
+            .iter()
+            .filter(|(start, _)| *start >= sent && *start <= ts)
+            .map(|(_, dur)| dur / 1e6)
+            .sum::<f64>()
+    };
+    let mut samples: Vec<(f64, f64)> = marks.iter().map(|&(ts, n)| (cpu_by(ts), n)).collect();
+    // The frames after the last mark finish the last render (its style, layout and paint).
+    if let Some(&(_, n)) = marks.last() {
+        samples.push((cpu_by(f64::INFINITY), n));
+    }
+    let mut growth = cost_growth(&samples);
+    if let Value::Object(o) = &mut growth {
+        o.insert(
+            "method".into(),
+            json!("trace: animation-frame tasks per progress mark"),
+        );
+        o.insert("marks".into(), json!(marks.len()));
+        o.insert("render_cpu_s".into(), json!(cpu_by(f64::INFINITY)));
+    }
+    growth
 }
 
 fn sizes(files: &[(&str, PathBuf)]) -> Value {
@@ -472,6 +596,12 @@ async fn main() {
         .await
         .expect("set WebDriver timeouts");
 
+    if args.iter().any(|a| a == "--growth-only") {
+        // For investigating: the traced cost per token of Confab's full-speed answer alone.
+        println!("{}", traced_growth(&fast.url, "confab-budget.html").await);
+        browser.close().await;
+        return;
+    }
     if paced_only {
         let r = stream_runs(&browser, &paced.url, Widget::Confab, "paced.html", "paced").await;
         println!("paced median: {}", r["median"]);
@@ -489,6 +619,11 @@ async fn main() {
     for &w in widgets {
         full.push(stream_runs(&browser, &fast.url, w, w.page(), "full speed").await);
     }
+    // Confab's full-speed answer comes in steps too fast to sample: its cost per token comes
+    // from a trace (Deep Chat renders every token, so sampling splits its answer well).
+    let growth = traced_growth(&fast.url, "confab.html").await;
+    println!("full speed confab, traced cost per token: {growth}");
+    full[0]["median"]["cost_growth"] = growth;
     let mut paced_runs = Vec::new();
     for &w in widgets {
         let page = if w == Widget::Confab {
@@ -502,14 +637,18 @@ async fn main() {
     // The budgets are for the 20,000-token answer. `--quick` compares the widgets at 5,000 tokens
     // (Deep Chat needs minutes for 20,000) but still measures Confab at 20,000 for the budgets.
     let budget_full = if quick {
-        stream_runs(
+        let mut r = stream_runs(
             &browser,
             &fast.url,
             Widget::Confab,
             "confab-budget.html",
             "full speed, 20000 tokens",
         )
-        .await
+        .await;
+        let growth = traced_growth(&fast.url, "confab-budget.html").await;
+        println!("full speed confab 20000 tokens, traced cost per token: {growth}");
+        r["median"]["cost_growth"] = growth;
+        r
     } else {
         full[0].clone()
     };

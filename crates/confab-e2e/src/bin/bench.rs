@@ -533,6 +533,15 @@ async fn main() {
     } else {
         &[Widget::Confab, Widget::DeepChat]
     };
+    if let Some(i) = args.iter().position(|a| a == "--sizes") {
+        // For investigating: raw, gzip -9 and brotli -11 sizes of the files named after it.
+        let files: Vec<(&str, PathBuf)> = args[i + 1..]
+            .iter()
+            .map(|f| (f.as_str(), PathBuf::from(f)))
+            .collect();
+        println!("{}", sizes(&files));
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--profile") {
         let model = args.get(i + 1).map_or("mock-long-1500", String::as_str);
         let tps = args.get(i + 2).map_or("50", String::as_str);
@@ -599,6 +608,11 @@ async fn main() {
     if args.iter().any(|a| a == "--growth-only") {
         // For investigating: the traced cost per token of Confab's full-speed answer alone.
         println!("{}", traced_growth(&fast.url, "confab-budget.html").await);
+        browser.close().await;
+        return;
+    }
+    if args.iter().any(|a| a == "--memory-only") {
+        println!("{}", memory_after_answers(&browser, &fast.url).await);
         browser.close().await;
         return;
     }

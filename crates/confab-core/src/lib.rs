@@ -13,9 +13,11 @@
 
 pub mod api;
 pub mod auth;
+mod blocks;
 pub mod conversation;
 pub mod error;
 pub mod export;
+mod inline;
 pub mod library;
 pub mod markdown;
 pub mod message;

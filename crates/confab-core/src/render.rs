@@ -1,11 +1,9 @@
-//! Markdown to a small, safe document tree, from pulldown-cmark's events.
+//! Markdown to a small, safe document tree (parsed by `blocks` and `inline`).
 //!
 //! The tree can only hold elements from a fixed list, with attributes from a fixed list, and
 //! text: raw HTML in the model's output becomes text, links keep only `http`, `https` and
 //! `mailto` targets, and images only `http(s)` sources. The widget turns this tree into DOM
 //! nodes one by one; nothing is ever parsed as HTML.
-
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 /// A node of the rendered tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +17,11 @@ pub enum Node {
 }
 
 impl Node {
-    fn el(tag: &'static str, attrs: Vec<(&'static str, String)>, children: Vec<Node>) -> Node {
+    pub(crate) fn el(
+        tag: &'static str,
+        attrs: Vec<(&'static str, String)>,
+        children: Vec<Node>,
+    ) -> Node {
         Node::Element {
             tag,
             attrs,
@@ -68,310 +70,117 @@ pub fn safe_image(url: &str) -> Option<String> {
     safe_link(url).filter(|u| !u.to_ascii_lowercase().starts_with("mailto:"))
 }
 
-enum Frame {
-    Element(&'static str, Vec<(&'static str, String)>),
-    /// A link whose target was refused: its text stays, as text.
-    BlockedLink,
-    Image {
-        src: Option<String>,
-        title: String,
-    },
-    Code {
-        lang: String,
-    },
-    Table(Vec<Alignment>),
-    Head,
-    Row,
-    Cell,
+/// A link to `url` around `children`; a refused target keeps the text, not the link.
+pub fn link(url: &str, title: Option<String>, children: Vec<Node>) -> Node {
+    match safe_link(url) {
+        Some(href) => {
+            let mut attrs = vec![
+                ("href", href),
+                ("rel", "noopener noreferrer".to_owned()),
+                ("target", "_blank".to_owned()),
+            ];
+            if let Some(title) = title.filter(|t| !t.is_empty()) {
+                attrs.push(("title", title));
+            }
+            Node::el("a", attrs, children)
+        }
+        None => blocked(children),
+    }
 }
 
-struct Builder {
-    stack: Vec<(Frame, Vec<Node>)>,
-    root: Vec<Node>,
-    options: RenderOptions,
-    /// Column of the next table cell, for its alignment.
-    column: usize,
-    in_head: bool,
+fn blocked(children: Vec<Node>) -> Node {
+    Node::el(
+        "span",
+        vec![("class", "confab__link-blocked".into())],
+        children,
+    )
 }
 
-impl Builder {
-    fn push_node(&mut self, node: Node) {
-        match self.stack.last_mut() {
-            Some((_, children)) => children.push(node),
-            None => self.root.push(node),
+/// An image, or a link to it when images are off, or its text when the source is refused.
+pub fn image(url: &str, title: Option<String>, alt: String, options: RenderOptions) -> Node {
+    match safe_image(url) {
+        Some(src) if options.images => {
+            let mut attrs = vec![
+                ("src", src),
+                ("alt", alt),
+                ("loading", "lazy".to_owned()),
+                ("referrerpolicy", "no-referrer".to_owned()),
+            ];
+            if let Some(title) = title.filter(|t| !t.is_empty()) {
+                attrs.push(("title", title));
+            }
+            Node::el("img", attrs, vec![])
         }
+        Some(src) => Node::el(
+            "a",
+            vec![
+                ("href", src),
+                ("rel", "noopener noreferrer".into()),
+                ("target", "_blank".into()),
+            ],
+            vec![Node::Text(if alt.is_empty() {
+                "image".into()
+            } else {
+                alt
+            })],
+        ),
+        None => blocked(vec![Node::Text(alt)]),
     }
+}
 
-    fn text(&mut self, t: &str) {
-        // Adjacent text merges into one node.
-        let children = match self.stack.last_mut() {
-            Some((_, c)) => c,
-            None => &mut self.root,
-        };
-        if let Some(Node::Text(last)) = children.last_mut() {
-            last.push_str(t);
-        } else {
-            children.push(Node::Text(t.to_owned()));
-        }
-    }
-
-    fn open(&mut self, tag: Tag) {
-        let frame = match tag {
-            Tag::Paragraph => Frame::Element("p", vec![]),
-            Tag::Heading { level, .. } => Frame::Element(
-                match level as u8 {
-                    1 => "h1",
-                    2 => "h2",
-                    3 => "h3",
-                    4 => "h4",
-                    5 => "h5",
-                    _ => "h6",
-                },
+/// A code block with its language label and a Copy button.
+pub fn code_block(lang: &str, code: String) -> Node {
+    let head = vec![
+        Node::el(
+            "span",
+            vec![("class", "confab__code-lang".into())],
+            vec![Node::Text(lang.to_owned())],
+        ),
+        Node::el(
+            "button",
+            vec![
+                ("type", "button".into()),
+                ("class", "confab__copy".into()),
+                ("aria-label", "Copy code".into()),
+            ],
+            vec![Node::Text("Copy".into())],
+        ),
+    ];
+    let code_attrs = if lang.is_empty() {
+        vec![]
+    } else {
+        let clean: String = lang
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '+')
+            .collect();
+        vec![("class", "language-".to_owned() + &clean)]
+    };
+    Node::el(
+        "div",
+        vec![("class", "confab__code".into())],
+        vec![
+            Node::el("div", vec![("class", "confab__code-head".into())], head),
+            Node::el(
+                "pre",
                 vec![],
+                vec![Node::el("code", code_attrs, vec![Node::Text(code)])],
             ),
-            Tag::BlockQuote(_) => Frame::Element("blockquote", vec![]),
-            Tag::CodeBlock(kind) => Frame::Code {
-                lang: match kind {
-                    CodeBlockKind::Fenced(info) => {
-                        info.split_whitespace().next().unwrap_or("").to_owned()
-                    }
-                    CodeBlockKind::Indented => String::new(),
-                },
-            },
-            Tag::List(Some(start)) if start != 1 => {
-                Frame::Element("ol", vec![("start", start.to_string())])
-            }
-            Tag::List(Some(_)) => Frame::Element("ol", vec![]),
-            Tag::List(None) => Frame::Element("ul", vec![]),
-            Tag::Item => Frame::Element("li", vec![]),
-            Tag::Emphasis => Frame::Element("em", vec![]),
-            Tag::Strong => Frame::Element("strong", vec![]),
-            Tag::Strikethrough => Frame::Element("del", vec![]),
-            Tag::Superscript => Frame::Element("sup", vec![]),
-            Tag::Subscript => Frame::Element("sub", vec![]),
-            Tag::Link {
-                dest_url, title, ..
-            } => match safe_link(&dest_url) {
-                Some(href) => {
-                    let mut attrs = vec![
-                        ("href", href),
-                        ("rel", "noopener noreferrer".to_owned()),
-                        ("target", "_blank".to_owned()),
-                    ];
-                    if !title.is_empty() {
-                        attrs.push(("title", title.to_string()));
-                    }
-                    Frame::Element("a", attrs)
-                }
-                None => Frame::BlockedLink,
-            },
-            Tag::Image {
-                dest_url, title, ..
-            } => Frame::Image {
-                src: safe_image(&dest_url),
-                title: title.to_string(),
-            },
-            Tag::Table(alignments) => Frame::Table(alignments),
-            Tag::TableHead => {
-                self.in_head = true;
-                self.column = 0;
-                Frame::Head
-            }
-            Tag::TableRow => {
-                self.column = 0;
-                Frame::Row
-            }
-            Tag::TableCell => Frame::Cell,
-            // Footnotes, definition lists, metadata, HTML blocks: their content as a block of text.
-            Tag::HtmlBlock | Tag::MetadataBlock(_) => Frame::Element("p", vec![]),
-            _ => Frame::Element("div", vec![]),
-        };
-        self.stack.push((frame, Vec::new()));
-    }
+        ],
+    )
+}
 
-    fn close(&mut self) {
-        let Some((frame, children)) = self.stack.pop() else {
-            return;
-        };
-        let node = match frame {
-            Frame::Element(tag, attrs) => Node::el(tag, attrs, children),
-            Frame::BlockedLink => Node::el(
-                "span",
-                vec![("class", "confab__link-blocked".into())],
-                children,
-            ),
-            Frame::Image { src, title } => {
-                let alt: String = children.iter().map(Node::text).collect();
-                match src {
-                    Some(src) if self.options.images => {
-                        let mut attrs = vec![
-                            ("src", src),
-                            ("alt", alt),
-                            ("loading", "lazy".to_owned()),
-                            ("referrerpolicy", "no-referrer".to_owned()),
-                        ];
-                        if !title.is_empty() {
-                            attrs.push(("title", title));
-                        }
-                        Node::el("img", attrs, vec![])
-                    }
-                    Some(src) => Node::el(
-                        "a",
-                        vec![
-                            ("href", src),
-                            ("rel", "noopener noreferrer".into()),
-                            ("target", "_blank".into()),
-                        ],
-                        vec![Node::Text(if alt.is_empty() {
-                            "image".into()
-                        } else {
-                            alt
-                        })],
-                    ),
-                    None => Node::el(
-                        "span",
-                        vec![("class", "confab__link-blocked".into())],
-                        vec![Node::Text(alt)],
-                    ),
-                }
-            }
-            Frame::Code { lang } => {
-                let code: String = children.iter().map(Node::text).collect();
-                let head = vec![
-                    Node::el(
-                        "span",
-                        vec![("class", "confab__code-lang".into())],
-                        vec![Node::Text(lang.clone())],
-                    ),
-                    Node::el(
-                        "button",
-                        vec![
-                            ("type", "button".into()),
-                            ("class", "confab__copy".into()),
-                            ("aria-label", "Copy code".into()),
-                        ],
-                        vec![Node::Text("Copy".into())],
-                    ),
-                ];
-                let code_attrs = if lang.is_empty() {
-                    vec![]
-                } else {
-                    vec![(
-                        "class",
-                        format!(
-                            "language-{}",
-                            lang.replace(
-                                |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '+',
-                                ""
-                            )
-                        ),
-                    )]
-                };
-                Node::el(
-                    "div",
-                    vec![("class", "confab__code".into())],
-                    vec![
-                        Node::el("div", vec![("class", "confab__code-head".into())], head),
-                        Node::el(
-                            "pre",
-                            vec![],
-                            vec![Node::el("code", code_attrs, vec![Node::Text(code)])],
-                        ),
-                    ],
-                )
-            }
-            Frame::Table(_) => {
-                let (head, body): (Vec<Node>, Vec<Node>) = children.into_iter().partition(|n| {
-                    matches!(n, Node::Element { attrs, .. } if attrs.iter().any(|(k, v)| *k == "data-head" && v == "1"))
-                });
-                let head = head
-                    .into_iter()
-                    .map(|n| match n {
-                        Node::Element { children, .. } => Node::el("tr", vec![], children),
-                        other => other,
-                    })
-                    .collect();
-                let table = Node::el(
-                    "table",
-                    vec![],
-                    vec![
-                        Node::el("thead", vec![], head),
-                        Node::el("tbody", vec![], body),
-                    ],
-                );
-                Node::el("div", vec![("class", "confab__table".into())], vec![table])
-            }
-            Frame::Head => {
-                self.in_head = false;
-                Node::el("tr", vec![("data-head", "1".into())], children)
-            }
-            Frame::Row => Node::el("tr", vec![], children),
-            Frame::Cell => {
-                let align = self
-                    .stack
-                    .iter()
-                    .rev()
-                    .find_map(|(f, _)| match f {
-                        Frame::Table(a) => a.get(self.column).copied(),
-                        _ => None,
-                    })
-                    .unwrap_or(Alignment::None);
-                self.column += 1;
-                let attrs = match align {
-                    Alignment::Left => vec![("class", "confab__align-left".into())],
-                    Alignment::Center => vec![("class", "confab__align-center".into())],
-                    Alignment::Right => vec![("class", "confab__align-right".into())],
-                    Alignment::None => vec![],
-                };
-                Node::el(if self.in_head { "th" } else { "td" }, attrs, children)
-            }
-        };
-        self.push_node(node);
+/// A task list item's checkbox.
+pub fn checkbox(checked: bool) -> Node {
+    let mut attrs = vec![("type", "checkbox".into()), ("disabled", String::new())];
+    if checked {
+        attrs.push(("checked", String::new()));
     }
+    Node::el("input", attrs, vec![])
 }
 
 /// Renders markdown into a safe tree.
 pub fn to_nodes(markdown: &str, options: RenderOptions) -> Vec<Node> {
-    let parser = Parser::new_ext(
-        markdown,
-        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH,
-    );
-    let mut b = Builder {
-        stack: Vec::new(),
-        root: Vec::new(),
-        options,
-        column: 0,
-        in_head: false,
-    };
-    for event in parser {
-        match event {
-            Event::Start(tag) => b.open(tag),
-            Event::End(TagEnd::Image) | Event::End(_) => b.close(),
-            Event::Text(t) => b.text(&t),
-            Event::Code(t) => {
-                b.push_node(Node::el("code", vec![], vec![Node::Text(t.to_string())]))
-            }
-            // Raw HTML is shown as the text it is.
-            Event::Html(t) | Event::InlineHtml(t) => b.text(&t),
-            Event::InlineMath(t) | Event::DisplayMath(t) => b.text(&t),
-            Event::FootnoteReference(t) => b.text(&format!("[{t}]")),
-            Event::SoftBreak => b.text("\n"),
-            Event::HardBreak => b.push_node(Node::el("br", vec![], vec![])),
-            Event::Rule => b.push_node(Node::el("hr", vec![], vec![])),
-            Event::TaskListMarker(checked) => {
-                let mut attrs = vec![("type", "checkbox".into()), ("disabled", String::new())];
-                if checked {
-                    attrs.push(("checked", String::new()));
-                }
-                b.push_node(Node::el("input", attrs, vec![]));
-            }
-        }
-    }
-    // Unbalanced input cannot happen with pulldown-cmark, but never lose text if it did.
-    while !b.stack.is_empty() {
-        b.close();
-    }
-    b.root
+    crate::blocks::parse(markdown, options)
 }
 
 #[cfg(test)]
@@ -453,7 +262,7 @@ mod tests {
         );
         check(
             "<div onclick=\"x()\">\n\nhi",
-            r#"<p>"<div onclick=\"x()\">\n"</p><p>"hi"</p>"#,
+            r#"<p>"<div onclick=\"x()\">"</p><p>"hi"</p>"#,
         );
         for evil in [
             "[x](javascript:alert(1))",
@@ -493,5 +302,257 @@ mod tests {
             show(&off),
             r#"<p><a href="https://example.com/cat.png" rel="noopener noreferrer" target="_blank">"cat"</a></p>"#
         );
+    }
+
+    #[test]
+    fn emphasis_follows_commonmark() {
+        check(
+            "*a* _b_ **c** __d__",
+            r##"<p><em>"a"</em>" "<em>"b"</em>" "<strong>"c"</strong>" "<strong>"d"</strong></p>"##,
+        );
+        check("***both***", r##"<p><em><strong>"both"</strong></em></p>"##);
+        check(
+            "**bold *and em***",
+            r##"<p><strong>"bold "<em>"and em"</em></strong></p>"##,
+        );
+        check(
+            "snake_case_name and 2*3*4",
+            r##"<p>"snake_case_name and 2"<em>"3"</em>"4"</p>"##,
+        );
+        check("a * b * c", r##"<p>"a * b * c"</p>"##);
+        check("**unclosed", r##"<p>"**unclosed"</p>"##);
+        check(
+            "*a **b** c*",
+            r##"<p><em>"a "<strong>"b"</strong>" c"</em></p>"##,
+        );
+        check(
+            "~one~ ~~two~~ ~~~three~~~",
+            r##"<p><del>"one"</del>" "<del>"two"</del>" ~~~three~~~"</p>"##,
+        );
+        check(r"\*not\* \_em\_", r##"<p>"*not* _em_"</p>"##);
+    }
+
+    #[test]
+    fn code_spans_links_and_breaks() {
+        check(
+            "`a` ``b ` c`` ` `` `",
+            r##"<p><code>"a"</code>" "<code>"b ` c"</code>" "<code>"``"</code></p>"##,
+        );
+        check(
+            "`*not em*` and `[not](link)`",
+            r##"<p><code>"*not em*"</code>" and "<code>"[not](link)"</code></p>"##,
+        );
+        check("`unclosed *em*", r##"<p>"`unclosed "<em>"em"</em></p>"##);
+        check(
+            "[a *b*](https://x.y/p_(q)_ 'T') [no] [c](<https://x.y/a b>)",
+            r##"<p><a href="https://x.y/p_(q)_" rel="noopener noreferrer" target="_blank" title="T">"a "<em>"b"</em></a>" [no] "<a href="https://x.y/ab" rel="noopener noreferrer" target="_blank">"c"</a></p>"##,
+        );
+        check(
+            "*[a*](https://x.y)",
+            r##"<p>"*"<a href="https://x.y" rel="noopener noreferrer" target="_blank">"a*"</a></p>"##,
+        );
+        check(
+            "line one  \nline two\\\nthree\nfour",
+            r##"<p>"line one"<br></br>"line two"<br></br>"three\nfour"</p>"##,
+        );
+        check(
+            "&amp; &lt;b&gt; &#65; &#x1F600; &bogus; &copy",
+            r##"<p>"& <b> A 😀 &bogus; &copy"</p>"##,
+        );
+        check(
+            "<https://a.b/c> <me@x.org> <not a link>",
+            r##"<p><a href="https://a.b/c" rel="noopener noreferrer" target="_blank">"https://a.b/c"</a>" "<a href="mailto:me@x.org" rel="noopener noreferrer" target="_blank">"me@x.org"</a>" <not a link>"</p>"##,
+        );
+    }
+
+    #[test]
+    fn headings_rules_and_quotes() {
+        check(
+            "## Two ##\n###### Six\n####### seven\n#no",
+            r########"<h2>"Two"</h2><h6>"Six"</h6><p>"####### seven\n#no"</p>"########,
+        );
+        check(
+            "Title\n===\n\nSub\n---",
+            r##"<h1>"Title"</h1><h2>"Sub"</h2>"##,
+        );
+        check(
+            "a\n\n***\n- - -\n___",
+            r##"<p>"a"</p><hr></hr><hr></hr><hr></hr>"##,
+        );
+        check(
+            "> a\nlazy\n> > b\n\nafter",
+            r##"<blockquote><p>"a\nlazy"</p><blockquote><p>"b"</p></blockquote></blockquote><p>"after"</p>"##,
+        );
+        check(
+            "> ```\n> code\n> ```",
+            r##"<blockquote><div class="confab__code"><div class="confab__code-head"><span class="confab__code-lang">""</span><button type="button" class="confab__copy" aria-label="Copy code">"Copy"</button></div><pre><code>"code\n"</code></pre></div></blockquote>"##,
+        );
+    }
+
+    #[test]
+    fn lists_nest_and_are_tight_or_loose() {
+        check(
+            "- a\n  - b\n    - c\n- d",
+            r##"<ul><li>"a"<ul><li>"b"<ul><li>"c"</li></ul></li></ul></li><li>"d"</li></ul>"##,
+        );
+        check(
+            "- a\n\n- b",
+            r##"<ul><li><p>"a"</p></li><li><p>"b"</p></li></ul>"##,
+        );
+        check(
+            "1. one\n   more\n\n   second para\n2) other",
+            r##"<ol><li><p>"one\nmore"</p><p>"second para"</p></li></ol><ol start="2"><li>"other"</li></ol>"##,
+        );
+        check(
+            "text\n2. not a list\n- a list",
+            r##"<p>"text\n2. not a list"</p><ul><li>"a list"</li></ul>"##,
+        );
+        check(
+            "* a\n+ b",
+            r##"<ul><li>"a"</li></ul><ul><li>"b"</li></ul>"##,
+        );
+        // A code block inside an item, as models write them.
+        let nodes = to_nodes(
+            "1. Install:\n\n   ```sh\n   cargo install x\n   ```\n\n2. Run it.",
+            RenderOptions::default(),
+        );
+        let shown = show(&nodes);
+        assert!(
+            shown.starts_with(r##"<ol><li><p>"Install:"</p><div class="confab__code">"##),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(r##"<code class="language-sh">"cargo install x\n"</code>"##),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with(r##"<li><p>"Run it."</p></li></ol>"##),
+            "{shown}"
+        );
+        check(
+            "- [ ] a\n\n- [x] b",
+            r##"<ul><li><p><input type="checkbox" disabled=""></input>"a"</p></li><li><p><input type="checkbox" disabled="" checked=""></input>"b"</p></li></ul>"##,
+        );
+        check(
+            "- [link](https://x.y)",
+            r##"<ul><li><a href="https://x.y" rel="noopener noreferrer" target="_blank">"link"</a></li></ul>"##,
+        );
+    }
+
+    #[test]
+    fn code_blocks_fenced_and_indented() {
+        check(
+            "~~~~\n```\nstill code\n~~~~",
+            r##"<div class="confab__code"><div class="confab__code-head"><span class="confab__code-lang">""</span><button type="button" class="confab__copy" aria-label="Copy code">"Copy"</button></div><pre><code>"```\nstill code\n"</code></pre></div>"##,
+        );
+        let nodes = to_nodes(
+            "para\n\n    indented\n      more\n\nafter",
+            RenderOptions::default(),
+        );
+        assert_eq!(nodes.len(), 3);
+        assert_eq!(nodes[1].text(), "Copyindented\n  more\n");
+        // Tabs count as indentation to the next multiple of four.
+        assert_eq!(
+            to_nodes("\tcode", RenderOptions::default())[0].text(),
+            "Copycode\n"
+        );
+        let nodes = to_nodes(
+            "  ```js extra words\n  a\n b\nc\n  ```",
+            RenderOptions::default(),
+        );
+        assert_eq!(nodes[0].text(), "jsCopya\nb\nc\n");
+    }
+
+    #[test]
+    fn tables_take_inline_content_and_escaped_pipes() {
+        check(
+            "Intro:\n| a | `b\\|c` |\n|---|:-:|\n| **x** | y \\| z |\n| only |\nafter",
+            r##"<p>"Intro:"</p><div class="confab__table"><table><thead><tr><th>"a"</th><th class="confab__align-center"><code>"b|c"</code></th></tr></thead><tbody><tr><td><strong>"x"</strong></td><td class="confab__align-center">"y | z"</td></tr><tr><td>"only"</td><td class="confab__align-center"></td></tr><tr><td>"after"</td><td class="confab__align-center"></td></tr></tbody></table></div>"##,
+        );
+        // A delimiter row whose cells do not match the header is text.
+        check("| a | b |\n|---|", r##"<p>"| a | b |\n|---|"</p>"##);
+    }
+
+    #[test]
+    fn a_streaming_tail_renders_as_far_as_it_goes() {
+        for md in [
+            "**bo",
+            "[link](https://x",
+            "| a | b |\n|--",
+            "- a\n  - b",
+            "```\ncode",
+            "> q\n>",
+            "&am",
+            "<https://x",
+        ] {
+            let text: String = to_nodes(md, RenderOptions::default())
+                .iter()
+                .map(Node::text)
+                .collect();
+            assert!(!text.is_empty(), "{md:?}");
+        }
+    }
+
+    /// A streamed answer is parsed at every length it passes through: every prefix of the corpus
+    /// (cut anywhere, mid-line and mid-character included) must parse.
+    #[test]
+    fn every_prefix_of_an_answer_parses() {
+        let corpus = include_str!("../tests/data/markdown-samples.md");
+        for doc in corpus.split("\n\n\n") {
+            for end in (0..=doc.len()).filter(|&e| doc.is_char_boundary(e)) {
+                let nodes = to_nodes(&doc[..end], RenderOptions::default());
+                assert!(end == 0 || !nodes.is_empty() || doc[..end].trim().is_empty());
+            }
+        }
+        for md in [
+            "-", "- ", "-\n", "1.", "1. \n", ">", "> ", "#", "```", "|", "- -", "* \n- \n",
+        ] {
+            to_nodes(md, RenderOptions::default());
+        }
+    }
+
+    /// Whatever the input, parsing ends, without a panic, and text is not invented.
+    #[test]
+    fn hostile_and_random_input_never_panics() {
+        let mut pathological: Vec<String> = vec![
+            "*a ".repeat(5_000),
+            "[".repeat(10_000),
+            "[](".repeat(5_000),
+            "<".repeat(10_000),
+            "`".repeat(3_000) + &" `".repeat(3_000),
+            "> ".repeat(5_000) + "deep",
+            "- ".repeat(5_000) + "deep",
+            "  ".repeat(3_000) + "- x",
+            "&#".repeat(5_000),
+            "**_~".repeat(5_000),
+            "|".repeat(10_000) + "\n" + &"|-".repeat(5_000),
+            "é*ü_`[ä](ö)".repeat(1_000),
+        ];
+        // Random mixes of the characters markdown cares about, and multi-byte ones.
+        let alphabet: Vec<char> = "*_~`[]()<>!&#;:|\\-+=.1 \n\tax@é😀\r>".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for round in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = ((seed >> 40) % if round % 2 == 0 { 8 } else { 60 }) as usize;
+            let mut s = String::new();
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                s.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            pathological.push(s);
+        }
+        for md in &pathological {
+            let nodes = to_nodes(md, RenderOptions::default());
+            let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+            let shown: String = nodes.iter().map(Node::text).collect();
+            assert!(
+                letters(&shown) <= letters(md) + 8,
+                "no text is invented: {md:?} -> {shown:?}"
+            );
+        }
     }
 }

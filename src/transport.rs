@@ -40,7 +40,7 @@ pub async fn send(
     mut on_update: impl FnMut(Received),
 ) -> Outcome {
     let streaming = request.stream.unwrap_or(false);
-    let body = match serde_json::to_string(request) {
+    let body = match confab_core::json::stringify(request) {
         Ok(b) => b,
         Err(e) => {
             return Outcome::Failed(ChatError::Network(format!(
@@ -97,7 +97,7 @@ pub async fn send(
             }
             return Outcome::Finished { saw_done };
         }
-        match serde_json::from_str::<ChatCompletion>(&text) {
+        match confab_core::json::parse::<ChatCompletion>(&text) {
             Ok(c) if !c.choices.is_empty() => {
                 on_update(Received::Completion(c));
                 Outcome::Finished { saw_done: true }
@@ -228,7 +228,7 @@ pub async fn list_models(
         .await
         .map_err(|e| ChatError::Network(network_reason(&e)))?;
     let list: confab_core::api::ModelList =
-        serde_json::from_str(&text).map_err(|e| ChatError::InvalidJson {
+        confab_core::json::parse(&text).map_err(|e| ChatError::InvalidJson {
             payload: confab_core::error::body_text(&text),
             reason: e.to_string(),
         })?;

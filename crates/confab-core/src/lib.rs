@@ -18,6 +18,7 @@ pub mod conversation;
 pub mod error;
 pub mod export;
 mod inline;
+pub mod json;
 pub mod library;
 pub mod markdown;
 pub mod message;

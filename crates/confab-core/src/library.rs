@@ -58,7 +58,7 @@ impl Index {
     /// Reads an index; anything unreadable gives an empty one (the conversations' own data is
     /// kept under its keys, so nothing is destroyed).
     pub fn decode(text: &str) -> Result<Index, String> {
-        let index: Index = serde_json::from_str(text)
+        let index: Index = crate::json::parse(text)
             .map_err(|e| format!("the conversation list is damaged ({e})"))?;
         if index.version > INDEX_VERSION {
             return Err(format!(
@@ -70,7 +70,7 @@ impl Index {
     }
 
     pub fn encode(&self) -> String {
-        serde_json::to_string(&Index {
+        crate::json::stringify(&Index {
             version: INDEX_VERSION,
             ..self.clone()
         })

@@ -197,10 +197,10 @@ impl Params {
             "stop" => match self.stop.len() {
                 0 => String::new(),
                 1 => self.stop[0].clone(),
-                _ => serde_json::to_string(&self.stop).unwrap_or_default(),
+                _ => crate::json::stringify(&self.stop).unwrap_or_default(),
             },
             "logit-bias" if self.logit_bias.is_empty() => String::new(),
-            "logit-bias" => serde_json::to_string(&self.logit_bias).unwrap_or_default(),
+            "logit-bias" => crate::json::stringify(&self.logit_bias).unwrap_or_default(),
             "user" => self.user.clone().unwrap_or_default(),
             "stream" => self.stream.to_string(),
             "include-usage" => self.include_usage.to_string(),
@@ -237,7 +237,7 @@ impl Params {
 /// `stop`: a JSON array of up to four strings, or one plain string.
 fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
     let list = if value.trim_start().starts_with('[') {
-        serde_json::from_str::<Vec<String>>(value).map_err(|_| {
+        crate::json::parse::<Vec<String>>(value).map_err(|_| {
             invalid(
                 "stop",
                 format!("must be a string or a JSON array of strings (got “{value}”)"),
@@ -260,7 +260,7 @@ fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
 
 /// `logit_bias`: a JSON object from token id to a bias from −100 to 100.
 fn parse_logit_bias(value: &str) -> Result<BTreeMap<String, f32>, ValidationError> {
-    let map: BTreeMap<String, f32> = serde_json::from_str(value).map_err(|_| {
+    let map: BTreeMap<String, f32> = crate::json::parse(value).map_err(|_| {
         invalid(
             "logit_bias",
             format!("must be a JSON object from token id to a number, like {{\"50256\": -100}} (got “{value}”)"),

@@ -32,7 +32,7 @@ pub enum StoreError {
 }
 
 pub fn encode(messages: &[Message]) -> String {
-    serde_json::to_string(&StoredRef {
+    crate::json::stringify(&StoredRef {
         version: STORE_VERSION,
         messages,
     })

@@ -313,7 +313,12 @@ fn report(out: &std::path::Path) -> Result {
         serde_json::from_str(&std::fs::read_to_string(out).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
     let checks = checks(&results);
-    std::fs::write(root().join("BENCHMARKS.md"), markdown(&results, &checks))
+    // The record of what changed the figures, kept by hand, follows the measurements.
+    let history = std::fs::read_to_string(root().join("bench/history.md")).unwrap_or_default();
+    std::fs::write(
+        root().join("BENCHMARKS.md"),
+        markdown(&results, &checks) + "\n" + &history,
+    )
         .map_err(|e| e.to_string())?;
     println!("\nBudgets:");
     for c in &checks {

@@ -228,7 +228,8 @@ fn cost_growth(samples: &[(f64, f64)]) -> Value {
     let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d) else {
         return Value::Null;
     };
-    if b.1 <= a.1 || d.1 <= c.1 {
+    // Each end must stay an end: stretches over a third of the answer compare little.
+    if b.1 <= a.1 || d.1 <= c.1 || b.1 > total / 3.0 || c.1 < total * 2.0 / 3.0 {
         return json!({"note": "too few samples to split the answer"});
     }
     let first = (b.0 - a.0) / (b.1 - a.1);

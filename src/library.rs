@@ -191,17 +191,10 @@ impl Library {
         self.index.with(|i| i.active.clone())
     }
 
-    /// The conversations to list: the saved ones, newest first.
+    /// The conversations to list: the saved ones (with `persist: none`, those of this page's
+    /// life), newest first.
     pub fn list(&self) -> Vec<ConversationMeta> {
-        let persist = self.chat.config.with_untracked(|c| c.persist);
-        self.index.with(|i| {
-            let mut list = i.newest_first();
-            // Without persistence, the open conversation is the only one and is still listed.
-            if persist == Persist::None {
-                list.truncate(1);
-            }
-            list
-        })
+        self.index.with(|i| i.newest_first())
     }
 
     pub fn switch_to(&self, id: &str) {

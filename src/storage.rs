@@ -1,5 +1,6 @@
-//! Keeping conversations in localStorage or sessionStorage: the list of conversations
-//! (`confab:{key}:index`) and each conversation (`confab:{key}:c:{id}`). Every failure
+//! Keeping conversations in localStorage or sessionStorage, or with `persist: none` in this
+//! page's memory only (so History still works until the page closes): the list of
+//! conversations (`confab:{key}:index`) and each conversation (`confab:{key}:c:{id}`). Every failure
 //! (storage disabled, quota exceeded, damaged or newer data) becomes a sentence for the user;
 //! what is in memory is never lost because of it, and damaged data is set aside, not deleted.
 
@@ -11,15 +12,56 @@ use web_sys::Storage;
 
 use crate::config::Persist;
 
-fn area(persist: Persist) -> Result<Option<Storage>, String> {
+/// Where conversations are kept.
+enum Area {
+    Web(Storage),
+    /// `persist: none`: this page's memory, gone when it closes.
+    Memory,
+}
+
+thread_local! {
+    static MEMORY: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        Default::default();
+}
+
+impl Area {
+    fn get_item(&self, key: &str) -> Result<Option<String>, JsValue> {
+        match self {
+            Area::Web(s) => s.get_item(key),
+            Area::Memory => Ok(MEMORY.with(|m| m.borrow().get(key).cloned())),
+        }
+    }
+
+    fn set_item(&self, key: &str, value: &str) -> Result<(), JsValue> {
+        match self {
+            Area::Web(s) => s.set_item(key, value),
+            Area::Memory => {
+                MEMORY.with(|m| m.borrow_mut().insert(key.to_owned(), value.to_owned()));
+                Ok(())
+            }
+        }
+    }
+
+    fn remove_item(&self, key: &str) -> Result<(), JsValue> {
+        match self {
+            Area::Web(s) => s.remove_item(key),
+            Area::Memory => {
+                MEMORY.with(|m| m.borrow_mut().remove(key));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn area(persist: Persist) -> Result<Area, String> {
     let window = web_sys::window().ok_or("no window")?;
     let storage = match persist {
-        Persist::None => return Ok(None),
+        Persist::None => return Ok(Area::Memory),
         Persist::Local => window.local_storage(),
         Persist::Session => window.session_storage(),
     };
     match storage {
-        Ok(Some(s)) => Ok(Some(s)),
+        Ok(Some(s)) => Ok(Area::Web(s)),
         _ => Err("This browser does not allow saving here (storage is disabled), so conversations will not be kept after this page closes.".into()),
     }
 }
@@ -50,7 +92,7 @@ fn write_problem(e: &JsValue) -> String {
 }
 
 /// Reads a saved conversation; a damaged one is set aside and reported.
-fn load_at(storage: &Storage, key: &str) -> Result<Vec<Message>, String> {
+fn load_at(storage: &Area, key: &str) -> Result<Vec<Message>, String> {
     let Ok(Some(text)) = storage.get_item(key) else {
         return Ok(Vec::new());
     };
@@ -80,8 +122,7 @@ pub fn load_index(
 ) -> (Index, Vec<String>) {
     let mut problems = Vec::new();
     let storage = match area(persist) {
-        Ok(Some(s)) => s,
-        Ok(None) => return (Index::default(), problems),
+        Ok(s) => s,
         Err(e) => return (Index::default(), vec![e]),
     };
     let mut index = match storage.get_item(&index_key(storage_key)) {
@@ -128,9 +169,7 @@ pub fn load_index(
 }
 
 pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<(), String> {
-    let Some(storage) = area(persist)? else {
-        return Ok(());
-    };
+    let storage = area(persist)?;
     storage
         .set_item(&index_key(storage_key), &index.encode())
         .map_err(|e| write_problem(&e))
@@ -141,9 +180,7 @@ pub fn load_conversation(
     storage_key: &str,
     id: &str,
 ) -> Result<Vec<Message>, String> {
-    let Some(storage) = area(persist)? else {
-        return Ok(Vec::new());
-    };
+    let storage = area(persist)?;
     load_at(&storage, &conversation_key(storage_key, id))
 }
 
@@ -153,16 +190,14 @@ pub fn save_conversation(
     id: &str,
     messages: &[Message],
 ) -> Result<(), String> {
-    let Some(storage) = area(persist)? else {
-        return Ok(());
-    };
+    let storage = area(persist)?;
     storage
         .set_item(&conversation_key(storage_key, id), &store::encode(messages))
         .map_err(|e| write_problem(&e))
 }
 
 pub fn delete_conversation(persist: Persist, storage_key: &str, id: &str) {
-    if let Ok(Some(storage)) = area(persist) {
+    if let Ok(storage) = area(persist) {
         let _ = storage.remove_item(&conversation_key(storage_key, id));
     }
 }
@@ -177,7 +212,7 @@ pub fn remembered_key(storage_key: &str) -> Option<String> {
 
 /// Remembers the key on this device, or forgets it (`None`).
 pub fn remember_key(storage_key: &str, key: Option<&str>) -> Result<(), String> {
-    let storage = area(Persist::Local)?.ok_or("storage is off")?;
+    let storage = area(Persist::Local)?;
     let name = format!("confab:{storage_key}:api-key");
     match key {
         Some(k) => storage.set_item(&name, k),

@@ -105,7 +105,7 @@ pub fn Conversations(
                 </For>
             </ul>
             <Show when=move || chat.config.with(|c| c.persist == crate::config::Persist::None)>
-                <p class="confab__help">"This widget does not save conversations (persist = none)."</p>
+                <p class="confab__help">"Conversations are kept only until this page closes (persist = none)."</p>
             </Show>
         </div>
     }

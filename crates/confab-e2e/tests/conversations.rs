@@ -198,3 +198,64 @@ async fn conversations_can_be_listed_switched_renamed_deleted_exported_and_impor
     );
     browser.close().await;
 }
+
+/// With `persist=none` nothing reaches the browser's storage, yet History works for as long as
+/// the page lives: conversations are listed and can be switched; a reload starts afresh.
+#[tokio::test]
+async fn without_persistence_history_lasts_as_long_as_the_page() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let url = format!(
+        "{}/?model=mock-echo&storage-key=mem&persist=none",
+        server.url
+    );
+    browser.open(&url).await;
+    ask(&browser, "first talk").await;
+    history(&browser).await;
+    browser
+        .eval("(root.querySelector('.confab__new').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "an empty chat",
+            "root.querySelector('.confab__empty')",
+            SECS(3),
+        )
+        .await;
+    ask(&browser, "second talk").await;
+    history(&browser).await;
+    assert_eq!(
+        browser.eval(TITLES).await,
+        json!(["second talk", "first talk"])
+    );
+    in_row(&browser, "first talk", ".confab__conversation-open").await;
+    browser
+        .wait_for(
+            "the first conversation",
+            &format!("JSON.stringify({CONTENTS}) === JSON.stringify(['first talk', 'first talk'])"),
+            SECS(3),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .page("Object.keys(localStorage).concat(Object.keys(sessionStorage)).filter(k => k.startsWith('confab'))")
+            .await,
+        json!([]),
+        "nothing is written to the browser's storage"
+    );
+    browser.open(&url).await;
+    browser
+        .wait_for(
+            "an empty chat",
+            "root.querySelector('.confab__empty')",
+            SECS(3),
+        )
+        .await;
+    history(&browser).await;
+    assert_eq!(
+        browser.eval(TITLES).await.as_array().map(Vec::len),
+        Some(1),
+        "after a reload only the new, empty conversation is there"
+    );
+    browser.close().await;
+}

@@ -6,8 +6,8 @@
 //! are parsed by taking their lines, stripping their markers and indentation, and parsing those
 //! lines again, at most [`MAX_DEPTH`] deep. Every step is linear in the input.
 //!
-//! Left out on purpose: raw HTML (it stays text), reference-style links and their
-//! definitions (they stay text), footnotes.
+//! Left out on purpose: raw HTML (it stays text) and footnotes. Link reference definitions
+//! apply to the whole text parsed at once and stay visible, their addresses as links.
 
 use crate::inline;
 use crate::render::{checkbox, code_block, Node, RenderOptions};
@@ -37,7 +37,31 @@ pub fn parse(markdown: &str, options: RenderOptions) -> Vec<Node> {
     } else if let Some(last) = lines.last_mut() {
         last.eol = false;
     }
-    Parser { options }.blocks(&lines, 0).0
+    // Link reference definitions apply wherever they are in the text (outside code).
+    let mut definitions = inline::Definitions::new();
+    let mut fence: Option<(u8, usize)> = None;
+    for l in &lines {
+        let text = l.text.trim_start_matches([' ', '>']);
+        fence = match fence {
+            Some((ch, len)) if closes_fence(text, ch, len) => None,
+            Some(f) => Some(f),
+            None => match fence_start(text) {
+                Some((_, ch, len, _)) => Some((ch, len)),
+                None => {
+                    if let Some((label, url, title)) = inline::definition(text) {
+                        definitions.entry(label).or_insert((url, title));
+                    }
+                    None
+                }
+            },
+        };
+    }
+    Parser {
+        options,
+        definitions,
+    }
+    .blocks(&lines, 0)
+    .0
 }
 
 /// Leading tabs become spaces up to the next multiple of 4, as CommonMark counts indentation.
@@ -247,14 +271,35 @@ fn split_row(line: &str) -> Vec<String> {
 
 struct Parser {
     options: RenderOptions,
+    definitions: inline::Definitions,
 }
 
 impl Parser {
     fn inline(&self, text: &str) -> Vec<Node> {
-        inline::parse(text, self.options)
+        inline::parse(text, self.options, &self.definitions)
     }
 
     fn paragraph(&self, lines: &[String]) -> Node {
+        // A paragraph of link definitions stays visible, its addresses as links: references
+        // in blocks that were frozen before the definitions arrived still have their targets.
+        if lines.iter().all(|l| inline::definition(l).is_some()) {
+            let mut children = Vec::new();
+            for (k, l) in lines.iter().enumerate() {
+                let Some((_, url, title)) = inline::definition(l) else {
+                    continue;
+                };
+                let label = l.trim_start();
+                let label = &label[..label.find("]:").map_or(0, |i| i + 2)];
+                let newline = if k > 0 { "\n" } else { "" };
+                children.push(Node::Text(format!("{newline}{label} ")));
+                children.push(crate::render::link(
+                    &url,
+                    title,
+                    vec![Node::Text(url.clone())],
+                ));
+            }
+            return Node::el("p", vec![("class", "confab__refs".into())], children);
+        }
         Node::el("p", vec![], self.inline(lines.join("\n").trim_end()))
     }
 

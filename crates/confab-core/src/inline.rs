@@ -11,13 +11,67 @@ use crate::render::{image, link, Node, RenderOptions};
 /// Links nested deeper than this are left as text.
 const MAX_DEPTH: usize = 16;
 
-/// Parses one block's inline text.
-pub fn parse(text: &str, options: RenderOptions) -> Vec<Node> {
+/// Link reference definitions (`[label]: url "title"`), by normalized label.
+pub type Definitions = std::collections::HashMap<String, (String, Option<String>)>;
+
+/// A label as references match it: trimmed, inner whitespace collapsed, lower case.
+pub fn normalize_label(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// `[label]: url "title"` on one line: the label, the destination and the title.
+pub fn definition(line: &str) -> Option<(String, String, Option<String>)> {
+    let t = line.trim();
+    let rest = t.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let label = &rest[..close];
+    let after = rest[close + 1..].strip_prefix(':')?;
+    if label.trim().is_empty() || label.contains('[') || label.len() > 999 {
+        return None;
+    }
+    let after = after.trim();
+    let (url, title) = match after.split_once(char::is_whitespace) {
+        Some((url, title)) => (url, Some(title.trim())),
+        None => (after, None),
+    };
+    let url = url
+        .strip_prefix('<')
+        .and_then(|u| u.strip_suffix('>'))
+        .unwrap_or(url);
+    if url.is_empty() {
+        return None;
+    }
+    let title = match title {
+        None => None,
+        Some(t) => {
+            let b = t.as_bytes();
+            let quoted = b.len() >= 2
+                && matches!(
+                    (b[0], b[b.len() - 1]),
+                    (b'"', b'"') | (b'\'', b'\'') | (b'(', b')')
+                );
+            if !quoted {
+                return None;
+            }
+            Some(unescape(&t[1..t.len() - 1]))
+        }
+    };
+    Some((normalize_label(label), unescape(url), title))
+}
+
+/// Parses one block's inline text; `[text][label]` and `[label]` take their targets from
+/// `definitions`.
+pub fn parse(text: &str, options: RenderOptions, definitions: &Definitions) -> Vec<Node> {
     let index = Index::new(text);
     let p = Inline {
         text,
         index,
         options,
+        definitions,
     };
     p.range(0, text.len(), 0)
 }
@@ -129,6 +183,7 @@ struct Inline<'a> {
     text: &'a str,
     index: Index,
     options: RenderOptions,
+    definitions: &'a Definitions,
 }
 
 fn is_punct(c: char) -> bool {
@@ -350,8 +405,11 @@ impl Inline<'_> {
             return None;
         }
         let close = *self.index.brackets.get(&open)?;
-        if close >= end || self.text.as_bytes().get(close + 1) != Some(&b'(') {
+        if close >= end {
             return None;
+        }
+        if self.text.as_bytes().get(close + 1) != Some(&b'(') {
+            return self.reference(open, close, end);
         }
         // Destinations and titles are short: a longer look would make `[](` repeated quadratic.
         let mut limit = end.min(close + 1 + 8192);
@@ -360,6 +418,35 @@ impl Inline<'_> {
         }
         let (dest, title, len) = destination(&self.text[close + 1..limit])?;
         Some((dest, title, close, close + 1 + len))
+    }
+}
+
+impl Inline<'_> {
+    /// `[text][label]`, `[text][]` or `[label]`, when the label is defined.
+    fn reference(
+        &self,
+        open: usize,
+        close: usize,
+        end: usize,
+    ) -> Option<(String, Option<String>, usize, usize)> {
+        if self.definitions.is_empty() {
+            return None;
+        }
+        let b = self.text.as_bytes();
+        let (label, next) = match self.index.brackets.get(&(close + 1)) {
+            Some(&close2) if b.get(close + 1) == Some(&b'[') && close2 < end => {
+                let inner = &self.text[close + 2..close2];
+                let label = if inner.trim().is_empty() {
+                    &self.text[open + 1..close]
+                } else {
+                    inner
+                };
+                (label, close2 + 1)
+            }
+            _ => (&self.text[open + 1..close], close + 1),
+        };
+        let (url, title) = self.definitions.get(&normalize_label(label))?;
+        Some((url.clone(), title.clone(), close, next))
     }
 }
 

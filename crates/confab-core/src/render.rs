@@ -366,6 +366,40 @@ mod tests {
     }
 
     #[test]
+    fn reference_links_use_definitions_anywhere_in_the_text() {
+        let a = |href: &str, text: &str| {
+            format!(r#"<a href="{href}" rel="noopener noreferrer" target="_blank">"{text}"</a>"#)
+        };
+        let shown = show(&to_nodes(
+            "[One][A] [two][] [Two] [three] ![img][a] [x][js]\n\n```\n[a]: https://code.example\n```\n\n[a]: https://a.example \"T\"\n[TWO]: <https://b.example>\n[js]: javascript:alert(1)",
+            RenderOptions::default(),
+        ));
+        let expected = format!(
+            r#"<p><a href="https://a.example" rel="noopener noreferrer" target="_blank" title="T">"One"</a>" "{}" "{}" [three] "<img src="https://a.example" alt="img" loading="lazy" referrerpolicy="no-referrer" title="T"></img>" "<span class="confab__link-blocked">"x"</span></p>"#,
+            a("https://b.example", "two"),
+            a("https://b.example", "Two"),
+        );
+        assert!(shown.starts_with(&expected), "{shown}");
+        assert!(
+            shown.contains(r#"<code>"[a]: https://code.example\n"</code>"#),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with(
+                r#"<span class="confab__link-blocked">"javascript:alert(1)"</span></p>"#
+            ),
+            "{shown}"
+        );
+        // Not a definition: no colon, an empty label, a title without quotes.
+        check("[a] https://x.y", r##"<p>"[a] https://x.y"</p>"##);
+        check("[]: https://x.y", r##"<p>"[]: https://x.y"</p>"##);
+        check(
+            "[a]: https://x.y title",
+            r##"<p>"[a]: https://x.y title"</p>"##,
+        );
+    }
+
+    #[test]
     fn headings_rules_and_quotes() {
         check(
             "## Two ##\n###### Six\n####### seven\n#no",

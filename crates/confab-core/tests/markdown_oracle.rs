@@ -1,8 +1,8 @@
 //! Confab's markdown parser against pulldown-cmark (the renderer it replaced, kept here as a
 //! test oracle): on a corpus of what models write, every block and every line-by-line prefix
 //! (what the streaming tail sees) must render to the same tree. The corpus leaves out the two
-//! things done differently on purpose (raw HTML blocks and reference-style links, see
-//! `blocks.rs`); `deliberate_differences` pins those down.
+//! things done differently on purpose (raw HTML blocks, and link definitions, which stay visible;
+//! see `blocks.rs`); `deliberate_differences` pins those down.
 
 #[path = "support_pulldown_oracle.rs"]
 mod oracle;
@@ -85,13 +85,13 @@ fn deliberate_differences() {
         )),
         r#"<p>"<details>\n<summary>S</summary>\n</details>"</p>"#
     );
-    // Reference-style links stay as written: a streamed answer's definitions come after the
-    // blocks that use them are frozen, so they could not be honoured consistently anyway.
+    // Link definitions stay visible, their addresses as links (pulldown-cmark hides them): a
+    // streamed answer's definitions often arrive after the blocks that use them are frozen.
     assert_eq!(
         show(&to_nodes(
             "see [the book][b]\n\n[b]: https://x.y",
             RenderOptions::default()
         )),
-        r#"<p>"see [the book][b]"</p><p>"[b]: https://x.y"</p>"#
+        r#"<p>"see "<a href="https://x.y" rel="noopener noreferrer" target="_blank">"the book"</a></p><p class="confab__refs">"[b]: "<a href="https://x.y" rel="noopener noreferrer" target="_blank">"https://x.y"</a></p>"#
     );
 }

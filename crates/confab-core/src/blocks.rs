@@ -332,7 +332,11 @@ impl Parser {
                         i += 1;
                         continue;
                     }
-                    if !t.is_empty() && t.bytes().all(|b| b == b'-') && !para.is_empty() {
+                    // A `-` or `--` on the open last line of a streamed answer is more likely a
+                    // list item being typed than an underline: it decides nothing yet (no flash
+                    // of a heading).
+                    let typing = !lines[i].eol && t.len() < 3;
+                    if !t.is_empty() && t.bytes().all(|b| b == b'-') && !typing {
                         out.push(Node::el("h2", vec![], self.inline(&para.join("\n"))));
                         para.clear();
                         i += 1;

@@ -409,6 +409,9 @@ mod tests {
             "Title\n===\n\nSub\n---",
             r##"<h1>"Title"</h1><h2>"Sub"</h2>"##,
         );
+        // The open last line of a streamed answer is not an underline yet.
+        check("Text\n-", r##"<p>"Text\n-"</p>"##);
+        check("Text\n-\n", r##"<h2>"Text"</h2>"##);
         check(
             "a\n\n***\n- - -\n___",
             r##"<p>"a"</p><hr></hr><hr></hr><hr></hr>"##,

@@ -672,8 +672,8 @@ fn process_emphasis(delims: &mut [Delim]) {
                     } else {
                         // The rule of 3.
                         !((d.can_close || closer_opens)
-                            && (d.len + len) % 3 == 0
-                            && !(d.len % 3 == 0 && len % 3 == 0))
+                            && (d.len + len).is_multiple_of(3)
+                            && !(d.len.is_multiple_of(3) && len.is_multiple_of(3)))
                     }
             });
             let Some(o) = found else {

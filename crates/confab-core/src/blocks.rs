@@ -286,12 +286,10 @@ impl Parser {
     fn paragraph(&self, lines: &[String]) -> Node {
         // A paragraph of link definitions stays visible, its addresses as links: references
         // in blocks that were frozen before the definitions arrived still have their targets.
-        if lines.iter().all(|l| inline::definition(l).is_some()) {
+        let definitions: Option<Vec<_>> = lines.iter().map(|l| inline::definition(l)).collect();
+        if let Some(definitions) = definitions {
             let mut children = Vec::new();
-            for (k, l) in lines.iter().enumerate() {
-                let Some((_, url, title)) = inline::definition(l) else {
-                    continue;
-                };
+            for (k, (l, (_, url, title))) in lines.iter().zip(definitions).enumerate() {
                 let label = l.trim_start();
                 let label = &label[..label.find("]:").map_or(0, |i| i + 2)];
                 let newline = if k > 0 { "\n" } else { "" };

@@ -36,6 +36,20 @@ async fn history(browser: &Browser) {
         .await;
 }
 
+/// Starts a new conversation from the open History panel and waits for the empty chat.
+async fn new_conversation(browser: &Browser) {
+    browser
+        .eval("(root.querySelector('.confab__new').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "an empty chat",
+            "root.querySelector('.confab__empty')",
+            SECS(3),
+        )
+        .await;
+}
+
 /// Clicks `selector` inside the conversation titled `title`.
 async fn in_row(browser: &Browser, title: &str, selector: &str) {
     let js = format!(
@@ -58,16 +72,7 @@ async fn conversations_can_be_listed_switched_renamed_deleted_exported_and_impor
     ask(&browser, "alpha question").await;
     history(&browser).await;
     assert_eq!(browser.eval(TITLES).await, json!(["alpha question"]));
-    browser
-        .eval("(root.querySelector('.confab__new').click(), true)")
-        .await;
-    browser
-        .wait_for(
-            "an empty chat",
-            "root.querySelector('.confab__empty')",
-            SECS(3),
-        )
-        .await;
+    new_conversation(&browser).await;
     ask(&browser, "beta question").await;
     history(&browser).await;
     assert_eq!(
@@ -212,16 +217,7 @@ async fn without_persistence_history_lasts_as_long_as_the_page() {
     browser.open(&url).await;
     ask(&browser, "first talk").await;
     history(&browser).await;
-    browser
-        .eval("(root.querySelector('.confab__new').click(), true)")
-        .await;
-    browser
-        .wait_for(
-            "an empty chat",
-            "root.querySelector('.confab__empty')",
-            SECS(3),
-        )
-        .await;
+    new_conversation(&browser).await;
     ask(&browser, "second talk").await;
     history(&browser).await;
     assert_eq!(

@@ -127,7 +127,10 @@ impl Widget {
                 dispatch(
                     &host,
                     "confab:send",
-                    &to_js(&serde_json::json!({ "content": text })),
+                    &to_js(&confab_core::json::object(vec![(
+                        "content",
+                        (*text).into(),
+                    )])),
                 );
             }
             ChatEvent::Changed => save(false),

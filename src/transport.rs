@@ -40,14 +40,7 @@ pub async fn send(
     mut on_update: impl FnMut(Received),
 ) -> Outcome {
     let streaming = request.stream.unwrap_or(false);
-    let body = match confab_core::json::stringify(request) {
-        Ok(b) => b,
-        Err(e) => {
-            return Outcome::Failed(ChatError::Network(format!(
-                "could not encode the request: {e}"
-            )))
-        }
-    };
+    let body = confab_core::json::stringify(request);
     let mut builder = Request::post(url)
         .header("Content-Type", "application/json")
         .header(
@@ -103,9 +96,9 @@ pub async fn send(
                 Outcome::Finished { saw_done: true }
             }
             _ => {
-                if let Some(e) = serde_json::from_str(&text)
+                if let Some(e) = confab_core::json::parse_value(&text)
                     .ok()
-                    .and_then(|v| confab_core::api::ErrorObject::from_json(&v))
+                    .and_then(|v| confab_core::api::ErrorObject::find_in(&v))
                 {
                     return Outcome::Failed(ChatError::Stream(e));
                 }

@@ -49,9 +49,10 @@ async fn next_frame() {
 }
 
 fn chunk(text: &str) -> confab_core::api::ChatCompletionChunk {
-    serde_json::from_value(
-        serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}}]}),
-    )
+    let text = confab_core::json::Value::from(text);
+    confab_core::json::parse(&format!(
+        r#"{{"choices": [{{"index": 0, "delta": {{"content": {text}}}}}]}}"#
+    ))
     .unwrap()
 }
 
@@ -125,7 +126,7 @@ async fn user_text_is_shown_as_text_with_whitespace_kept() {
 async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
     let mut reply = Message::pending_reply(2);
     reply.apply_chunk(
-        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#)
+        &confab_core::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#)
             .unwrap(),
     );
     reply.fail(ChatError::from_http(
@@ -158,7 +159,8 @@ async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
 async fn a_restored_streaming_answer_is_marked_incomplete() {
     let mut reply = Message::pending_reply(2);
     reply.apply_chunk(
-        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#).unwrap(),
+        &confab_core::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#)
+            .unwrap(),
     );
     let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi"), reply]);
     tick().await;
@@ -178,7 +180,7 @@ async fn a_restored_streaming_answer_is_marked_incomplete() {
 async fn a_token_updates_only_its_own_bubble() {
     let mut streaming = Message::pending_reply(2);
     streaming.apply_chunk(
-        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap(),
+        &confab_core::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap(),
     );
     let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi")]);
     tick().await;
@@ -194,7 +196,7 @@ async fn a_token_updates_only_its_own_bubble() {
     let reply = chat.messages.get_untracked()[1].data;
     for piece in ["b", "c", "d"] {
         let chunk = format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"{piece}"}}}}]}}"#);
-        reply.update(|m| m.apply_chunk(&serde_json::from_str(&chunk).unwrap()));
+        reply.update(|m| m.apply_chunk(&confab_core::json::parse(&chunk).unwrap()));
         tick().await;
     }
     eventually("the last piece to show", || {

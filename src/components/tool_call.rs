@@ -14,8 +14,8 @@ pub fn ToolCallCard(
     kind: &'static str,
 ) -> impl IntoView {
     let pretty = move || {
-        arguments.with(|a| match serde_json::from_str::<serde_json::Value>(a) {
-            Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| a.clone()),
+        arguments.with(|a| match confab_core::json::parse_value(a) {
+            Ok(v) => v.pretty(),
             Err(_) => a.clone(),
         })
     };

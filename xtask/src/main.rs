@@ -188,7 +188,7 @@ mod tests {
             String::from_utf8_lossy(&out.stderr)
         );
         let tree = String::from_utf8_lossy(&out.stdout);
-        assert!(tree.contains("serde"), "the tree was read: {tree}");
+        assert!(tree.contains("thiserror"), "the tree was read: {tree}");
         for banned in ["web-sys", "js-sys", "wasm-bindgen", "leptos"] {
             assert!(
                 !tree.lines().any(|l| l.starts_with(&format!("{banned} "))),

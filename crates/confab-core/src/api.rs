@@ -5,12 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
 
 /// Who wrote a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     System,
     Developer,
@@ -71,95 +69,49 @@ impl From<&str> for FinishReason {
     }
 }
 
-impl Serialize for FinishReason {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for FinishReason {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(FinishReason::from(s.as_str()))
-    }
-}
-
-/// `null` and absent both become the default value.
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-/// A role that a server may spell in a way we do not know is treated as absent, not as an error.
-fn lenient_role<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
-    let v = Option::<Value>::deserialize(d)?;
-    Ok(v.and_then(|v| serde_json::from_value(v).ok()))
-}
-
 /// Token counts. Fields servers leave out count as zero.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
-    #[serde(default, deserialize_with = "null_default")]
     pub prompt_tokens: u64,
-    #[serde(default, deserialize_with = "null_default")]
     pub completion_tokens: u64,
-    #[serde(default, deserialize_with = "null_default")]
     pub total_tokens: u64,
 }
 
 /// A function call as the legacy `function_call` field and `tool_calls[].function` carry it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FunctionCall {
-    #[serde(default, deserialize_with = "null_default")]
     pub name: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub arguments: String,
 }
 
 /// One complete tool call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolCall {
-    #[serde(default, deserialize_with = "null_default")]
     pub id: String,
-    #[serde(rename = "type", default = "function_type")]
     pub kind: String,
-    #[serde(default)]
     pub function: FunctionCall,
 }
 
-fn function_type() -> String {
-    "function".to_owned()
-}
-
 /// `stop`: one string or several.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Stop {
     One(String),
     Many(Vec<String>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamOptions {
     pub include_usage: bool,
 }
 
 /// A message as sent in a request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RequestMessage {
     pub role: Role,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub function_call: Option<FunctionCall>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
 }
 
@@ -178,147 +130,100 @@ impl RequestMessage {
 
 /// The body of `POST /chat/completions`. Unset parameters are left out of the JSON entirely,
 /// because several servers reject unknown or `null` fields.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatCompletionRequest {
     pub model: String,
     pub messages: Vec<RequestMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<Stop>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logit_bias: Option<BTreeMap<String, f32>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
 
 /// The message of a non-streamed choice.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseMessage {
-    #[serde(default, deserialize_with = "lenient_role")]
     pub role: Option<Role>,
-    #[serde(default)]
     pub content: Option<String>,
-    #[serde(default)]
     pub reasoning_content: Option<String>,
-    #[serde(default)]
     pub reasoning: Option<String>,
-    #[serde(default)]
     pub refusal: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
     pub tool_calls: Vec<ToolCall>,
-    #[serde(default)]
     pub function_call: Option<FunctionCall>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseChoice {
-    #[serde(default, deserialize_with = "null_default")]
     pub index: u32,
-    #[serde(default, deserialize_with = "null_default")]
     pub message: ResponseMessage,
-    #[serde(default)]
     pub finish_reason: Option<FinishReason>,
 }
 
 /// A whole `chat.completion` (non-streamed answer).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatCompletion {
-    #[serde(default, deserialize_with = "null_default")]
     pub id: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub model: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub choices: Vec<ResponseChoice>,
-    #[serde(default)]
     pub usage: Option<Usage>,
 }
 
 /// A delta of one function call inside a streamed chunk.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FunctionCallDelta {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub arguments: Option<String>,
 }
 
 /// A delta of one tool call. `index` is missing on servers that send each call whole.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ToolCallDelta {
-    #[serde(default)]
     pub index: Option<u32>,
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    #[serde(default)]
     pub function: Option<FunctionCallDelta>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Delta {
-    #[serde(default, deserialize_with = "lenient_role")]
     pub role: Option<Role>,
-    #[serde(default)]
     pub content: Option<String>,
     /// DeepSeek, vLLM and llama.cpp spell reasoning `reasoning_content`.
-    #[serde(default)]
     pub reasoning_content: Option<String>,
     /// OpenRouter, Ollama and Groq spell it `reasoning`.
-    #[serde(default)]
     pub reasoning: Option<String>,
-    #[serde(default)]
     pub refusal: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
     pub tool_calls: Vec<ToolCallDelta>,
-    #[serde(default)]
     pub function_call: Option<FunctionCallDelta>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChunkChoice {
-    #[serde(default, deserialize_with = "null_default")]
     pub index: u32,
-    #[serde(default)]
     pub delta: Option<Delta>,
-    #[serde(default)]
     pub finish_reason: Option<FinishReason>,
 }
 
 /// Groq reports usage under `x_groq.usage` on the last chunk.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct XGroq {
-    #[serde(default)]
     pub usage: Option<Usage>,
 }
 
 /// One `chat.completion.chunk` of a stream.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatCompletionChunk {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub model: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
     pub choices: Vec<ChunkChoice>,
-    #[serde(default)]
     pub usage: Option<Usage>,
-    #[serde(default)]
     pub x_groq: Option<XGroq>,
 }
 
@@ -332,42 +237,26 @@ impl ChatCompletionChunk {
 }
 
 /// The error object of the API: `{"error": {"message", "type", "param", "code"}}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ErrorObject {
-    #[serde(default, deserialize_with = "null_default")]
     pub message: String,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
     /// A string on OpenAI, a number on some servers.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "code_as_string"
-    )]
     pub code: Option<String>,
-}
-
-fn code_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    })
 }
 
 impl ErrorObject {
     /// Finds the error in a JSON body: `{"error": {...}}`, `{"error": "text"}` (Ollama),
     /// `{"message": "..."}` or a bare error object. `None` when the JSON carries no error.
-    pub fn from_json(value: &Value) -> Option<ErrorObject> {
+    pub fn find_in(value: &Value) -> Option<ErrorObject> {
         match value.get("error") {
             Some(Value::String(s)) => Some(ErrorObject {
                 message: s.clone(),
                 ..ErrorObject::default()
             }),
             Some(obj @ Value::Object(_)) => {
-                let mut e: ErrorObject = serde_json::from_value(obj.clone()).ok()?;
+                let mut e = <ErrorObject as FromJson>::from_json(obj).ok()?;
                 if e.message.is_empty() {
                     e.message = obj
                         .get("msg")
@@ -381,7 +270,7 @@ impl ErrorObject {
                 // A bare `{"message": "...", "type": "..."}` with no choices.
                 if value.get("choices").is_none() {
                     let message = value.get("message").and_then(Value::as_str)?;
-                    let mut e: ErrorObject = serde_json::from_value(value.clone()).ok()?;
+                    let mut e = <ErrorObject as FromJson>::from_json(value).ok()?;
                     e.message = message.to_owned();
                     Some(e)
                 } else {
@@ -393,15 +282,350 @@ impl ErrorObject {
 }
 
 /// `GET /models`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelList {
-    #[serde(default, deserialize_with = "null_default")]
     pub data: Vec<Model>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
     pub id: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON forms. Requests are written with unset fields left out; answers are read leniently:
+// a field that is absent, `null` or of an unexpected shape counts as absent.
+
+impl ToJson for Role {
+    fn to_json(&self) -> Value {
+        self.as_str().into()
+    }
+}
+
+impl FromJson for Role {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        Ok(match value.as_str() {
+            Some("system") => Role::System,
+            Some("developer") => Role::Developer,
+            Some("user") => Role::User,
+            Some("assistant") => Role::Assistant,
+            Some("function") => Role::Function,
+            Some("tool") => Role::Tool,
+            _ => return Err(Error::new(format!("unknown role {value}"))),
+        })
+    }
+}
+
+impl ToJson for FinishReason {
+    fn to_json(&self) -> Value {
+        self.as_str().into()
+    }
+}
+
+impl FromJson for FinishReason {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        String::from_json(value).map(|s| FinishReason::from(s.as_str()))
+    }
+}
+
+/// The elements of the list `key` that read as `T`; the others are skipped.
+fn list<T: FromJson>(o: &Map, key: &str) -> Vec<T> {
+    o.get(key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|v| T::from_json(v).ok()).collect())
+        .unwrap_or_default()
+}
+
+/// Text that a server sent either as a string or as a list of content parts
+/// (`[{"type": "text", "text": "…"}]`, as Mistral streams it).
+fn text(value: Option<&Value>, part: &str) -> Option<String> {
+    match value? {
+        Value::String(s) if part == "text" => Some(s.clone()),
+        Value::Array(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                if p.get("type").and_then(Value::as_str) == Some(part) {
+                    match p.get(part) {
+                        Some(Value::String(s)) => out.push_str(s),
+                        nested @ Some(Value::Array(_)) => {
+                            out.push_str(&text(nested, "text").unwrap_or_default())
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            (!out.is_empty()).then_some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Arguments are a JSON text; a server that sends them as an object gets them written out.
+fn arguments(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+impl ToJson for Usage {
+    fn to_json(&self) -> Value {
+        crate::json::object(vec![
+            ("prompt_tokens", self.prompt_tokens.into()),
+            ("completion_tokens", self.completion_tokens.into()),
+            ("total_tokens", self.total_tokens.into()),
+        ])
+    }
+}
+
+impl FromJson for Usage {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "usage")?;
+        Ok(Usage {
+            prompt_tokens: o.lenient("prompt_tokens").unwrap_or_default(),
+            completion_tokens: o.lenient("completion_tokens").unwrap_or_default(),
+            total_tokens: o.lenient("total_tokens").unwrap_or_default(),
+        })
+    }
+}
+
+impl ToJson for FunctionCall {
+    fn to_json(&self) -> Value {
+        crate::json::object(vec![
+            ("name", self.name.to_json()),
+            ("arguments", self.arguments.to_json()),
+        ])
+    }
+}
+
+impl FromJson for FunctionCall {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "function")?;
+        Ok(FunctionCall {
+            name: o.lenient("name").unwrap_or_default(),
+            arguments: arguments(o.get("arguments")).unwrap_or_default(),
+        })
+    }
+}
+
+impl ToJson for ToolCall {
+    fn to_json(&self) -> Value {
+        crate::json::object(vec![
+            ("id", self.id.to_json()),
+            ("type", self.kind.to_json()),
+            ("function", self.function.to_json()),
+        ])
+    }
+}
+
+impl FromJson for ToolCall {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "tool call")?;
+        Ok(ToolCall {
+            id: o.lenient("id").unwrap_or_default(),
+            kind: o.lenient("type").unwrap_or_else(|| "function".to_owned()),
+            function: o.lenient("function").unwrap_or_default(),
+        })
+    }
+}
+
+impl ToJson for Stop {
+    fn to_json(&self) -> Value {
+        match self {
+            Stop::One(s) => s.to_json(),
+            Stop::Many(v) => v.to_json(),
+        }
+    }
+}
+
+impl ToJson for RequestMessage {
+    fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("role", self.role.to_json());
+        o.insert_some("content", &self.content);
+        o.insert_some("name", &self.name);
+        o.insert_some("function_call", &self.function_call);
+        o.insert_some("tool_calls", &self.tool_calls);
+        o.insert_some("tool_call_id", &self.tool_call_id);
+        Value::Object(o)
+    }
+}
+
+impl ToJson for ChatCompletionRequest {
+    fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("model", self.model.to_json());
+        o.insert("messages", self.messages.to_json());
+        o.insert_some("temperature", &self.temperature);
+        o.insert_some("top_p", &self.top_p);
+        o.insert_some("n", &self.n);
+        o.insert_some("stream", &self.stream);
+        if let Some(s) = &self.stream_options {
+            let options = crate::json::object(vec![("include_usage", s.include_usage.into())]);
+            o.insert("stream_options", options);
+        }
+        o.insert_some("stop", &self.stop);
+        o.insert_some("max_tokens", &self.max_tokens);
+        o.insert_some("presence_penalty", &self.presence_penalty);
+        o.insert_some("frequency_penalty", &self.frequency_penalty);
+        o.insert_some("logit_bias", &self.logit_bias);
+        o.insert_some("user", &self.user);
+        Value::Object(o)
+    }
+}
+
+impl FromJson for ResponseMessage {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "message")?;
+        Ok(ResponseMessage {
+            role: o.lenient("role"),
+            content: text(o.get("content"), "text"),
+            reasoning_content: o.lenient("reasoning_content"),
+            reasoning: o
+                .lenient("reasoning")
+                .or_else(|| text(o.get("content"), "thinking")),
+            refusal: o.lenient("refusal"),
+            tool_calls: list(o, "tool_calls"),
+            function_call: o.lenient("function_call"),
+        })
+    }
+}
+
+impl FromJson for ResponseChoice {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "choice")?;
+        Ok(ResponseChoice {
+            index: o.lenient("index").unwrap_or_default(),
+            message: o.lenient("message").unwrap_or_default(),
+            finish_reason: o.lenient("finish_reason"),
+        })
+    }
+}
+
+impl FromJson for ChatCompletion {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "a chat completion")?;
+        Ok(ChatCompletion {
+            id: o.lenient("id").unwrap_or_default(),
+            model: o.lenient("model").unwrap_or_default(),
+            choices: list(o, "choices"),
+            usage: o.lenient("usage"),
+        })
+    }
+}
+
+impl FromJson for FunctionCallDelta {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "function")?;
+        Ok(FunctionCallDelta {
+            name: o.lenient("name"),
+            arguments: arguments(o.get("arguments")),
+        })
+    }
+}
+
+impl FromJson for ToolCallDelta {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "tool call")?;
+        Ok(ToolCallDelta {
+            index: o.lenient("index"),
+            id: o.lenient("id"),
+            kind: o.lenient("type"),
+            function: o.lenient("function"),
+        })
+    }
+}
+
+impl FromJson for Delta {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "delta")?;
+        Ok(Delta {
+            role: o.lenient("role"),
+            content: text(o.get("content"), "text"),
+            reasoning_content: o.lenient("reasoning_content"),
+            reasoning: o
+                .lenient("reasoning")
+                .or_else(|| text(o.get("content"), "thinking")),
+            refusal: o.lenient("refusal"),
+            tool_calls: list(o, "tool_calls"),
+            function_call: o.lenient("function_call"),
+        })
+    }
+}
+
+impl FromJson for ChunkChoice {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "choice")?;
+        Ok(ChunkChoice {
+            index: o.lenient("index").unwrap_or_default(),
+            delta: o.lenient("delta"),
+            finish_reason: o.lenient("finish_reason"),
+        })
+    }
+}
+
+impl FromJson for ChatCompletionChunk {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "a chunk")?;
+        Ok(ChatCompletionChunk {
+            id: o.lenient("id"),
+            model: o.lenient("model"),
+            choices: list(o, "choices"),
+            usage: o.lenient("usage"),
+            x_groq: o
+                .get("x_groq")
+                .and_then(|x| x.get("usage"))
+                .and_then(|u| Usage::from_json(u).ok())
+                .map(|usage| XGroq { usage: Some(usage) }),
+        })
+    }
+}
+
+impl ToJson for ErrorObject {
+    fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("message", self.message.to_json());
+        o.insert_some("type", &self.kind);
+        o.insert_some("param", &self.param);
+        o.insert_some("code", &self.code);
+        Value::Object(o)
+    }
+}
+
+impl FromJson for ErrorObject {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "error")?;
+        let string = |key| match o.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            // A number on some servers.
+            Some(other) => Some(other.to_string()),
+        };
+        Ok(ErrorObject {
+            message: o.lenient("message").unwrap_or_default(),
+            kind: string("type"),
+            param: string("param"),
+            code: string("code"),
+        })
+    }
+}
+
+impl FromJson for ModelList {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "the model list")?;
+        Ok(ModelList {
+            data: list(o, "data"),
+        })
+    }
+}
+
+impl FromJson for Model {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        Ok(Model {
+            id: expect_object(value, "model")?.field("id")?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -416,14 +640,14 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            serde_json::to_string(&req).unwrap(),
+            crate::json::stringify(&req),
             r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#
         );
     }
 
     #[test]
     fn unknown_finish_reason_passes_through() {
-        let c: ChunkChoice = serde_json::from_str(r#"{"index":0,"finish_reason":"eos"}"#).unwrap();
+        let c: ChunkChoice = crate::json::parse(r#"{"index":0,"finish_reason":"eos"}"#).unwrap();
         assert_eq!(c.finish_reason, Some(FinishReason::Other("eos".into())));
         assert_eq!(c.finish_reason.unwrap().as_str(), "eos");
     }
@@ -450,12 +674,48 @@ mod tests {
             (r#"{"choices":[]}"#, None),
         ];
         for (json, expected) in cases {
-            let v: Value = serde_json::from_str(json).unwrap();
-            let got = ErrorObject::from_json(&v);
+            let v = crate::json::parse_value(json).unwrap();
+            let got = ErrorObject::find_in(&v);
             let got = got
                 .as_ref()
                 .map(|e| (e.message.as_str(), e.code.as_deref()));
             assert_eq!(got, expected, "{json}");
         }
+    }
+
+    #[test]
+    fn content_parts_and_odd_shapes_are_read_not_rejected() {
+        // Mistral streams content as parts, reasoning among them.
+        let c: ChatCompletionChunk = crate::json::parse(
+            r#"{"choices":[{"index":0,"delta":{"content":[
+                {"type":"thinking","thinking":[{"type":"text","text":"Let me see."}]},
+                {"type":"text","text":"Four"},{"type":"image_url","image_url":"x"}]}}]}"#,
+        )
+        .unwrap();
+        let d = c.choices[0].delta.as_ref().unwrap();
+        assert_eq!(d.content.as_deref(), Some("Four"));
+        assert_eq!(d.reasoning.as_deref(), Some("Let me see."));
+        // Arguments as an object, an unknown role, a float token count, a model without id.
+        let c: ChatCompletion = crate::json::parse(
+            r#"{"choices":[{"index":0,"message":{"role":"robot","content":"x",
+                "tool_calls":[{"id":"c","function":{"name":"f","arguments":{"a":1}}}, 7]}}],
+                "usage":{"prompt_tokens":3.0,"completion_tokens":"2"}}"#,
+        )
+        .unwrap();
+        let m = &c.choices[0].message;
+        assert_eq!(m.role, None);
+        assert_eq!(m.tool_calls.len(), 1);
+        assert_eq!(m.tool_calls[0].function.arguments, r#"{"a":1}"#);
+        assert_eq!(m.tool_calls[0].kind, "function");
+        let usage = c.usage.unwrap();
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (3, 0));
+        let list: ModelList =
+            crate::json::parse(r#"{"data":[{"id":"a"},{"name":"no id"},{"id":"b"}]}"#).unwrap();
+        assert_eq!(
+            list.data.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        // What is not an object at all is an error, not an empty chunk.
+        assert!(crate::json::parse::<ChatCompletionChunk>("[1]").is_err());
     }
 }

@@ -1,14 +1,11 @@
 //! Every way a chat request can fail, each with a sentence a user understands.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
 use crate::api::ErrorObject;
+use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
 use crate::params::ValidationError;
 use crate::stream::truncate;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChatError {
     /// The server answered with an HTTP error status.
     #[error("HTTP {status}: {}", detail(.error, .body))]
@@ -51,9 +48,9 @@ fn detail(error: &Option<ErrorObject>, body: &str) -> String {
 impl ChatError {
     /// Builds the error for a non-success HTTP response from its status, body and headers.
     pub fn from_http(status: u16, body: &str, retry_after_ms: Option<u64>) -> ChatError {
-        let error = serde_json::from_str::<Value>(body)
+        let error = crate::json::parse_value(body)
             .ok()
-            .and_then(|v| ErrorObject::from_json(&v));
+            .and_then(|v| ErrorObject::find_in(&v));
         ChatError::Http {
             status,
             error,
@@ -137,6 +134,92 @@ impl ChatError {
     }
 }
 
+/// The saved form: an object tagged with `kind`, the fields of the variant beside it.
+impl ToJson for ChatError {
+    fn to_json(&self) -> Value {
+        let (kind, mut o) = match self {
+            ChatError::Http {
+                status,
+                error,
+                body,
+                retry_after_ms,
+            } => {
+                let mut o = Map::new();
+                o.insert("status", (*status).to_json());
+                o.insert("error", error.to_json());
+                o.insert("body", body.to_json());
+                o.insert("retry_after_ms", retry_after_ms.to_json());
+                ("http", o)
+            }
+            ChatError::Stream(e) => ("stream", fields(e.to_json())),
+            ChatError::InvalidJson { payload, reason } => {
+                let mut o = Map::new();
+                o.insert("payload", payload.to_json());
+                o.insert("reason", reason.to_json());
+                ("invalid_json", o)
+            }
+            ChatError::Network(reason) => {
+                let mut o = Map::new();
+                o.insert("reason", reason.to_json());
+                ("network", o)
+            }
+            ChatError::NotEventStream { content_type, body } => {
+                let mut o = Map::new();
+                o.insert("content_type", content_type.to_json());
+                o.insert("body", body.to_json());
+                ("not_event_stream", o)
+            }
+            ChatError::Incomplete => ("incomplete", Map::new()),
+            ChatError::Invalid(v) => {
+                let mut o = Map::new();
+                o.insert("field", v.field.to_json());
+                o.insert("message", v.message.to_json());
+                ("invalid", o)
+            }
+        };
+        o.insert("kind", kind.into());
+        Value::Object(o)
+    }
+}
+
+fn fields(value: Value) -> Map {
+    match value {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    }
+}
+
+impl FromJson for ChatError {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "an error")?;
+        let kind: String = o.field("kind")?;
+        Ok(match kind.as_str() {
+            "http" => ChatError::Http {
+                status: o.field("status")?,
+                error: o.optional("error")?,
+                body: o.optional("body")?.unwrap_or_default(),
+                retry_after_ms: o.optional("retry_after_ms")?,
+            },
+            "stream" => ChatError::Stream(FromJson::from_json(value)?),
+            "invalid_json" => ChatError::InvalidJson {
+                payload: o.optional("payload")?.unwrap_or_default(),
+                reason: o.optional("reason")?.unwrap_or_default(),
+            },
+            "network" => ChatError::Network(o.optional("reason")?.unwrap_or_default()),
+            "not_event_stream" => ChatError::NotEventStream {
+                content_type: o.optional("content_type")?.unwrap_or_default(),
+                body: o.optional("body")?.unwrap_or_default(),
+            },
+            "incomplete" => ChatError::Incomplete,
+            "invalid" => ChatError::Invalid(ValidationError {
+                field: o.optional("field")?.unwrap_or_default(),
+                message: o.optional("message")?.unwrap_or_default(),
+            }),
+            other => return Err(Error::new(format!("unknown error kind “{other}”"))),
+        })
+    }
+}
+
 /// A body as a short text: a proxy's HTML error page reduced to its title or its text.
 pub fn body_text(body: &str) -> String {
     let trimmed = body.trim();
@@ -205,5 +288,42 @@ mod tests {
         );
         assert_eq!(e.status(), Some(401));
         assert_eq!(e.code(), Some("invalid_api_key"));
+    }
+
+    #[test]
+    fn every_error_survives_saving() {
+        let errors = [
+            ChatError::from_http(
+                429,
+                r#"{"error":{"message":"slow","type":"t","code":7}}"#,
+                Some(1500),
+            ),
+            ChatError::from_http(502, "<title>Bad Gateway</title>", None),
+            ChatError::Stream(ErrorObject {
+                message: "overloaded".into(),
+                kind: Some("server_error".into()),
+                param: None,
+                code: Some("503".into()),
+            }),
+            ChatError::InvalidJson {
+                payload: "{x".into(),
+                reason: "key must be a string".into(),
+            },
+            ChatError::Network("Failed to fetch".into()),
+            ChatError::NotEventStream {
+                content_type: "text/html".into(),
+                body: "hi".into(),
+            },
+            ChatError::Incomplete,
+            ChatError::Invalid(ValidationError {
+                field: "temperature".into(),
+                message: "must be a number".into(),
+            }),
+        ];
+        for e in errors {
+            let text = e.to_json().to_string();
+            let back: ChatError = crate::json::parse(&text).unwrap();
+            assert_eq!(back, e, "{text}");
+        }
     }
 }

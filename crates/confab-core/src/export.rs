@@ -2,16 +2,15 @@
 //! `content`, `name`, `tool_calls`, `function_call`) plus, on assistant messages, what the widget
 //! knows about each answer (state, finish reason, usage, reasoning, refusal, error, alternatives).
 
-use serde_json::{json, Map, Value};
-
 use crate::api::Role;
+use crate::json::{object, Map, ToJson, Value};
 use crate::message::{Choice, Message};
 
 fn tool_calls_json(c: &Choice) -> Value {
     if c.tool_calls.is_empty() {
         Value::Null
     } else {
-        serde_json::to_value(&c.tool_calls).unwrap_or(Value::Null)
+        c.tool_calls.to_json()
     }
 }
 
@@ -26,74 +25,64 @@ fn non_empty(s: &str) -> Value {
 /// One message as JSON.
 pub fn message_json(m: &Message) -> Value {
     let mut o = Map::new();
-    o.insert("role".into(), json!(m.role.as_str()));
+    o.insert("role", m.role.as_str().into());
     let choice = m.choice();
     let has_calls = choice.is_some_and(|c| !c.tool_calls.is_empty() || c.function_call.is_some());
     let content = m.content();
     o.insert(
-        "content".into(),
+        "content",
         if content.is_empty() && has_calls {
             Value::Null
         } else {
-            json!(content)
+            content.into()
         },
     );
-    if let Some(name) = &m.name {
-        o.insert("name".into(), json!(name));
-    }
+    o.insert_some("name", &m.name);
     if let Some(c) = choice {
         if !c.tool_calls.is_empty() {
-            o.insert("tool_calls".into(), tool_calls_json(c));
+            o.insert("tool_calls", tool_calls_json(c));
         }
-        if let Some(f) = &c.function_call {
-            o.insert("function_call".into(), json!(f));
-        }
+        o.insert_some("function_call", &c.function_call);
     }
     if m.role == Role::Assistant {
-        o.insert("state".into(), json!(m.state.as_str()));
+        o.insert("state", m.state.as_str().into());
+        o.insert("finish_reason", m.finish_reason().to_json());
+        o.insert("usage", m.usage.to_json());
         o.insert(
-            "finish_reason".into(),
-            m.finish_reason().map_or(Value::Null, |f| json!(f.as_str())),
-        );
-        o.insert(
-            "usage".into(),
-            m.usage.as_ref().map_or(Value::Null, |u| json!(u)),
-        );
-        o.insert(
-            "reasoning".into(),
+            "reasoning",
             choice.map_or(Value::Null, |c| non_empty(&c.reasoning)),
         );
         o.insert(
-            "refusal".into(),
+            "refusal",
             choice
                 .and_then(|c| c.refusal.as_deref())
                 .map_or(Value::Null, non_empty),
         );
         o.insert(
-            "error".into(),
+            "error",
             m.error.as_ref().map_or(Value::Null, |e| {
-                json!({
-                    "message": e.user_message(),
-                    "status": e.status(),
-                    "code": e.code(),
-                    "retry_after_ms": e.retry_after_ms(),
-                })
+                object(vec![
+                    ("message", e.user_message().into()),
+                    ("status", e.status().map(u32::from).into()),
+                    ("code", e.code().into()),
+                    ("retry_after_ms", e.retry_after_ms().into()),
+                ])
             }),
         );
         let choices: Vec<Value> = m
             .choices
             .iter()
             .map(|c| {
-                json!({
-                    "index": c.index,
-                    "content": c.content,
-                    "finish_reason": c.finish_reason.as_ref().map(|f| f.as_str()),
-                    "tool_calls": tool_calls_json(c),
-                    "reasoning": non_empty(&c.reasoning),
-                })
+                object(vec![
+                    ("index", c.index.into()),
+                    ("content", c.content.as_str().into()),
+                    ("finish_reason", c.finish_reason.to_json()),
+                    ("tool_calls", tool_calls_json(c)),
+                    ("reasoning", non_empty(&c.reasoning)),
+                ])
             })
             .collect();
-        o.insert("choices".into(), Value::Array(choices));
+        o.insert("choices", Value::Array(choices));
     }
     Value::Object(o)
 }
@@ -111,15 +100,17 @@ mod tests {
     #[test]
     fn user_and_assistant_messages() {
         let mut a = Message::pending_reply(2);
-        a.apply_chunk(&serde_json::from_str(
+        a.apply_chunk(&crate::json::parse(
             r#"{"choices":[{"index":0,"delta":{"content":"Hi","reasoning_content":"hm"},"finish_reason":"stop"},{"index":1,"delta":{"content":"Yo"},"finish_reason":"length"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#,
         ).unwrap());
         a.end_stream(true);
         let json = conversation_json(&[Message::text(1, Role::User, "hello"), a]);
-        assert_eq!(json[0], json!({"role": "user", "content": "hello"}));
+        let expect = |text: &str| crate::json::parse_value(text).unwrap();
+        assert_eq!(json[0], expect(r#"{"role": "user", "content": "hello"}"#));
         assert_eq!(
             json[1],
-            json!({
+            expect(
+                r#"{
                 "role": "assistant", "content": "Hi", "state": "done", "finish_reason": "stop",
                 "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
                 "reasoning": "hm", "refusal": null, "error": null,
@@ -127,14 +118,15 @@ mod tests {
                     {"index": 0, "content": "Hi", "finish_reason": "stop", "tool_calls": null, "reasoning": "hm"},
                     {"index": 1, "content": "Yo", "finish_reason": "length", "tool_calls": null, "reasoning": null}
                 ]
-            })
+            }"#
+            )
         );
     }
 
     #[test]
     fn errors_and_tool_calls() {
         let mut a = Message::pending_reply(2);
-        a.apply_chunk(&serde_json::from_str(
+        a.apply_chunk(&crate::json::parse(
             r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}"#,
         ).unwrap());
         a.fail(ChatError::from_http(
@@ -146,9 +138,9 @@ mod tests {
         assert_eq!(j["content"], Value::Null);
         assert_eq!(j["tool_calls"][0]["function"]["name"], "f");
         assert_eq!(j["state"], "error");
-        assert_eq!(j["error"]["status"], 429);
+        assert_eq!(j["error"]["status"], 429.0);
         assert_eq!(j["error"]["code"], "rate_limit_exceeded");
-        assert_eq!(j["error"]["retry_after_ms"], 1500);
+        assert_eq!(j["error"]["retry_after_ms"], 1500.0);
         assert!(j["error"]["message"]
             .as_str()
             .unwrap()

@@ -1,19 +1,17 @@
 //! A message of the conversation, and the accumulator that builds an assistant message from
 //! streamed chunks: deltas are merged per choice `index`, tool calls per tool call `index`.
 
-use serde::{Deserialize, Serialize};
-
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, Delta, FinishReason, FunctionCall, Role, ToolCall,
     ToolCallDelta, Usage,
 };
 use crate::error::ChatError;
+use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
 
 pub type MessageId = u64;
 
 /// Where a message is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageState {
     /// Text is still arriving.
     Streaming,
@@ -24,7 +22,6 @@ pub enum MessageState {
     /// The stream ended without the server saying it was finished.
     Incomplete,
     /// The request or the stream failed; see the message's error.
-    #[serde(rename = "error")]
     Failed,
 }
 
@@ -42,23 +39,17 @@ impl MessageState {
 }
 
 /// One alternative of an answer (`n` > 1 gives several); a user message has exactly one.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Choice {
     pub index: u32,
     pub content: String,
     /// Reasoning ("thinking") text, kept apart from the answer.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reasoning: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCall>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_call: Option<FunctionCall>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<FinishReason>,
     /// The stream's `index` of each entry of `tool_calls`, for merging deltas.
-    #[serde(skip)]
     tool_call_indices: Vec<u32>,
 }
 
@@ -141,29 +132,22 @@ impl Choice {
 }
 
 /// A message of the conversation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub id: MessageId,
     pub role: Role,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Sorted by `index`. Never empty once anything has arrived.
     pub choices: Vec<Choice>,
     /// Position in `choices` of the alternative the conversation continues with.
-    #[serde(default)]
     pub selected: usize,
     pub state: MessageState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ChatError>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Milliseconds from sending the request to the end of the answer, measured by the caller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
     /// While a cut-off answer is being continued: the choice index the new text goes to.
-    #[serde(skip)]
     continuing: Option<u32>,
 }
 
@@ -345,12 +329,106 @@ impl Message {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The saved form. Reading is strict: a stored message that lacks what every message has is
+// damage, reported rather than guessed at.
+
+impl ToJson for MessageState {
+    fn to_json(&self) -> Value {
+        self.as_str().into()
+    }
+}
+
+impl FromJson for MessageState {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        Ok(match value.as_str() {
+            Some("streaming") => MessageState::Streaming,
+            Some("done") => MessageState::Done,
+            Some("stopped") => MessageState::Stopped,
+            Some("incomplete") => MessageState::Incomplete,
+            Some("error") => MessageState::Failed,
+            _ => return Err(Error::new(format!("unknown message state {value}"))),
+        })
+    }
+}
+
+impl ToJson for Choice {
+    fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("index", self.index.to_json());
+        o.insert("content", self.content.to_json());
+        if !self.reasoning.is_empty() {
+            o.insert("reasoning", self.reasoning.to_json());
+        }
+        o.insert_some("refusal", &self.refusal);
+        if !self.tool_calls.is_empty() {
+            o.insert("tool_calls", self.tool_calls.to_json());
+        }
+        o.insert_some("function_call", &self.function_call);
+        o.insert_some("finish_reason", &self.finish_reason);
+        Value::Object(o)
+    }
+}
+
+impl FromJson for Choice {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "a choice")?;
+        let tool_calls: Vec<ToolCall> = o.optional("tool_calls")?.unwrap_or_default();
+        Ok(Choice {
+            index: o.field("index")?,
+            content: o.field("content")?,
+            reasoning: o.optional("reasoning")?.unwrap_or_default(),
+            refusal: o.optional("refusal")?,
+            tool_call_indices: (0..tool_calls.len() as u32).collect(),
+            tool_calls,
+            function_call: o.optional("function_call")?,
+            finish_reason: o.optional("finish_reason")?,
+        })
+    }
+}
+
+impl ToJson for Message {
+    fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("id", self.id.to_json());
+        o.insert("role", self.role.to_json());
+        o.insert_some("name", &self.name);
+        o.insert("choices", self.choices.to_json());
+        o.insert("selected", self.selected.to_json());
+        o.insert("state", self.state.to_json());
+        o.insert_some("usage", &self.usage);
+        o.insert_some("error", &self.error);
+        o.insert_some("model", &self.model);
+        o.insert_some("elapsed_ms", &self.elapsed_ms);
+        Value::Object(o)
+    }
+}
+
+impl FromJson for Message {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "a message")?;
+        Ok(Message {
+            id: o.field("id")?,
+            role: o.field("role")?,
+            name: o.optional("name")?,
+            choices: o.field("choices")?,
+            selected: o.optional("selected")?.unwrap_or_default(),
+            state: o.field("state")?,
+            usage: o.optional("usage")?,
+            error: o.optional("error")?,
+            model: o.optional("model")?,
+            elapsed_ms: o.optional("elapsed_ms")?,
+            continuing: None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn chunk(json: &str) -> ChatCompletionChunk {
-        serde_json::from_str(json).unwrap()
+        crate::json::parse(json).unwrap()
     }
 
     #[test]

@@ -4,12 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use crate::api::{ChatCompletionRequest, Stop, StreamOptions};
 
 /// A parameter value that is out of range or malformed. Names the field and what is allowed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidationError {
     pub field: String,
     pub message: String,
@@ -32,7 +30,7 @@ fn invalid(field: &str, message: String) -> ValidationError {
 
 /// The sampling and output parameters of a request. Every field is `None`/empty when unset,
 /// and unset fields are left out of the request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Params {
     temperature: Option<f32>,
     top_p: Option<f32>,
@@ -197,10 +195,10 @@ impl Params {
             "stop" => match self.stop.len() {
                 0 => String::new(),
                 1 => self.stop[0].clone(),
-                _ => crate::json::stringify(&self.stop).unwrap_or_default(),
+                _ => crate::json::stringify(&self.stop),
             },
             "logit-bias" if self.logit_bias.is_empty() => String::new(),
-            "logit-bias" => crate::json::stringify(&self.logit_bias).unwrap_or_default(),
+            "logit-bias" => crate::json::stringify(&self.logit_bias),
             "user" => self.user.clone().unwrap_or_default(),
             "stream" => self.stream.to_string(),
             "include-usage" => self.include_usage.to_string(),
@@ -305,11 +303,17 @@ mod tests {
         }
         let mut req = ChatCompletionRequest::default();
         p.apply_to(&mut req);
-        let json = serde_json::to_value(&req).unwrap();
-        assert_eq!(json["temperature"], 0.7f32 as f64);
-        assert_eq!(json["n"], 3);
-        assert_eq!(json["stop"], serde_json::json!(["\n\n", "END"]));
+        let text = crate::json::stringify(&req);
+        assert!(text.contains(r#""temperature":0.7,"#), "{text}");
+        let json = crate::json::parse_value(&text).unwrap();
+        assert_eq!(json["temperature"], 0.7);
+        assert_eq!(json["n"], 3.0);
+        assert_eq!(
+            json["stop"],
+            crate::json::parse_value(r#"["\n\n", "END"]"#).unwrap()
+        );
         assert_eq!(json["logit_bias"]["50256"], -100.0);
+        assert_eq!(json["logit_bias"]["11"], 5.5);
         assert_eq!(json["stream_options"]["include_usage"], true);
     }
 

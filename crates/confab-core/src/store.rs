@@ -1,26 +1,11 @@
 //! The saved form of a conversation, versioned. Reading never panics: an older form is
 //! migrated, anything unreadable is reported so the caller can set it aside.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
 use crate::api::Role;
+use crate::json::{FromJson, ToJson, Value};
 use crate::message::Message;
 
 pub const STORE_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct StoredRef<'a> {
-    version: u32,
-    messages: &'a [Message],
-}
-
-#[derive(Deserialize)]
-struct Stored {
-    version: u32,
-    #[serde(default)]
-    messages: Vec<Message>,
-}
 
 /// Why a saved conversation could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -32,18 +17,18 @@ pub enum StoreError {
 }
 
 pub fn encode(messages: &[Message]) -> String {
-    crate::json::stringify(&StoredRef {
-        version: STORE_VERSION,
-        messages,
-    })
-    .unwrap_or_else(|_| "{\"version\":1,\"messages\":[]}".to_owned())
+    crate::json::object(vec![
+        ("version", STORE_VERSION.into()),
+        ("messages", messages.to_json()),
+    ])
+    .to_string()
 }
 
 /// Reads a saved conversation. Format 0 (a bare array of `{role, content}`, the API's own
 /// messages format) is migrated.
 pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let corrupt = |e: crate::json::Error| StoreError::Corrupt(e.to_string());
+    let value = crate::json::parse_value(text).map_err(corrupt)?;
     if let Value::Array(items) = &value {
         return migrate_v0(items);
     }
@@ -51,10 +36,11 @@ pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
     if version > STORE_VERSION {
         return Err(StoreError::TooNew(version));
     }
-    let stored: Stored =
-        serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    debug_assert_eq!(stored.version, STORE_VERSION);
-    let mut messages = stored.messages;
+    let object = crate::json::expect_object(&value, "a saved conversation").map_err(corrupt)?;
+    let mut messages: Vec<Message> = object
+        .optional("messages")
+        .map_err(corrupt)?
+        .unwrap_or_default();
     for m in &mut messages {
         if m.is_streaming() {
             // Saved mid-answer: it can never finish now.
@@ -70,9 +56,8 @@ pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
 fn migrate_v0(items: &[Value]) -> Result<Vec<Message>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let role: Role =
-            serde_json::from_value(item.get("role").cloned().unwrap_or(Value::Null))
-                .map_err(|_| StoreError::Corrupt(format!("message {i} has no valid role")))?;
+        let role = Role::from_json(&item["role"])
+            .map_err(|_| StoreError::Corrupt(format!("message {i} has no valid role")))?;
         let content = item
             .get("content")
             .and_then(Value::as_str)
@@ -91,8 +76,7 @@ mod tests {
     fn round_trip_and_mid_answer_becomes_incomplete() {
         let mut streaming = Message::pending_reply(2);
         streaming.apply_chunk(
-            &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#)
-                .unwrap(),
+            &crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#).unwrap(),
         );
         let saved = encode(&[Message::text(1, Role::User, "hi"), streaming]);
         let back = decode(&saved).unwrap();
@@ -128,5 +112,22 @@ mod tests {
             decode(r#"{"version":9,"messages":[]}"#),
             Err(StoreError::TooNew(9))
         );
+    }
+
+    /// A conversation whose last answer failed on the network used to be saved as an empty
+    /// list: serde could not write an internally tagged variant holding a string.
+    #[test]
+    fn a_failed_answer_is_saved_with_its_error() {
+        let mut failed = Message::pending_reply(2);
+        failed.apply_chunk(
+            &crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#)
+                .unwrap(),
+        );
+        failed.fail(crate::ChatError::Network("Failed to fetch".into()));
+        let saved = encode(&[Message::text(1, Role::User, "hi"), failed.clone()]);
+        let back = decode(&saved).unwrap();
+        assert_eq!(back.len(), 2, "{saved}");
+        assert_eq!(back[1], failed);
+        assert_eq!(back[1].content(), "So far");
     }
 }

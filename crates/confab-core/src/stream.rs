@@ -1,8 +1,6 @@
 //! From SSE events to typed stream events: `chat.completion.chunk`s, the `[DONE]` sentinel, and
 //! errors a server reports in the middle of a stream.
 
-use serde_json::Value;
-
 use crate::api::{ChatCompletionChunk, ErrorObject};
 use crate::error::ChatError;
 use crate::sse::{SseDecoder, SseEvent};
@@ -72,7 +70,7 @@ fn decode_event(event: SseEvent, at_eof: bool) -> Option<StreamEvent> {
     if data == "[DONE]" {
         return Some(StreamEvent::Done);
     }
-    let value: Value = match serde_json::from_str(data) {
+    let value = match crate::json::parse_value(data) {
         Ok(v) => v,
         Err(_) if at_eof => return None,
         Err(e) => {
@@ -82,7 +80,7 @@ fn decode_event(event: SseEvent, at_eof: bool) -> Option<StreamEvent> {
             }))
         }
     };
-    if let Some(error) = ErrorObject::from_json(&value) {
+    if let Some(error) = ErrorObject::find_in(&value) {
         return Some(StreamEvent::Error(ChatError::Stream(error)));
     }
     if event.event == "error" {
@@ -91,7 +89,7 @@ fn decode_event(event: SseEvent, at_eof: bool) -> Option<StreamEvent> {
             ..ErrorObject::default()
         })));
     }
-    match serde_json::from_value::<ChatCompletionChunk>(value) {
+    match crate::json::FromJson::from_json(&value) {
         Ok(chunk) => Some(StreamEvent::Chunk(chunk)),
         Err(e) => Some(StreamEvent::Error(ChatError::InvalidJson {
             payload: truncate(data, 500),

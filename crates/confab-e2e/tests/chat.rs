@@ -286,6 +286,22 @@ async fn a_dropped_connection_keeps_the_partial_answer_and_says_so() {
         partial.as_str().unwrap_or_default().starts_with("This is"),
         "partial kept: {partial}"
     );
+
+    // After a reload, the failed answer is still there, with its error. (It used to be saved
+    // as an empty conversation: the network error could not be written.)
+    browser
+        .open(&format!("{}/?model=mock-drop", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the restored conversation",
+            "root.querySelectorAll('.confab__msg').length === 2",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(browser.eval(ANSWER).await, partial);
+    let restored = browser.eval("last('.confab__error').textContent").await;
+    assert_eq!(restored, error);
     browser.close().await;
 }
 

@@ -51,7 +51,29 @@ pub struct Choice {
     pub finish_reason: Option<FinishReason>,
     /// The stream's `index` of each entry of `tool_calls`, for merging deltas.
     tool_call_indices: Vec<u32>,
+    /// Where the text is relative to a leading `<think>` block.
+    think: Think,
 }
+
+/// Models served without a reasoning parser (DeepSeek R1, Qwen 3 or QwQ on vLLM, llama.cpp,
+/// LM Studio or Ollama set up that way) write their reasoning into the answer itself, as a
+/// leading `<think>…</think>` block. That block goes to `reasoning`, the rest to `content`,
+/// also when the tags arrive split across chunks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Think {
+    /// Nothing but whitespace, or the start of `<think>`, has arrived.
+    #[default]
+    Undecided,
+    /// Inside the block: text is reasoning.
+    Inside,
+    /// The block just closed: whitespace before the answer is dropped.
+    Closed,
+    /// Text is the answer.
+    Answer,
+}
+
+const THINK_OPEN: &str = "<think>";
+const THINK_CLOSE: &str = "</think>";
 
 impl Choice {
     fn new(index: u32) -> Self {
@@ -61,9 +83,59 @@ impl Choice {
         }
     }
 
+    /// Appends answer text, separating a leading `<think>` block.
+    fn push_content(&mut self, text: &str) {
+        match self.think {
+            Think::Answer => self.content.push_str(text),
+            Think::Inside => self.push_thinking(text),
+            Think::Closed => {
+                let text = text.trim_start();
+                if !text.is_empty() {
+                    self.think = Think::Answer;
+                    self.content.push_str(text);
+                }
+            }
+            Think::Undecided => {
+                self.content.push_str(text);
+                let start = self.content.trim_start();
+                if let Some(rest) = start.strip_prefix(THINK_OPEN) {
+                    let rest = rest.to_owned();
+                    self.content.clear();
+                    self.think = Think::Inside;
+                    self.push_thinking(&rest);
+                } else if !THINK_OPEN.starts_with(start) {
+                    self.think = Think::Answer;
+                }
+            }
+        }
+    }
+
+    fn push_thinking(&mut self, text: &str) {
+        // The closing tag may have begun in an earlier piece.
+        let mut from = self.reasoning.len().saturating_sub(THINK_CLOSE.len() - 1);
+        while !self.reasoning.is_char_boundary(from) {
+            from -= 1;
+        }
+        // Whitespace after `<think>` is not part of the reasoning.
+        let text = if self.reasoning.is_empty() {
+            text.trim_start()
+        } else {
+            text
+        };
+        self.reasoning.push_str(text);
+        if let Some(at) = self.reasoning[from..].find(THINK_CLOSE) {
+            let at = from + at;
+            let after = self.reasoning[at + THINK_CLOSE.len()..].to_owned();
+            self.reasoning
+                .truncate(self.reasoning[..at].trim_end().len());
+            self.think = Think::Closed;
+            self.push_content(&after);
+        }
+    }
+
     fn apply_delta(&mut self, delta: &Delta) {
         if let Some(text) = &delta.content {
-            self.content.push_str(text);
+            self.push_content(text);
         }
         if let Some(text) = delta
             .reasoning_content
@@ -156,6 +228,7 @@ impl Message {
     pub fn text(id: MessageId, role: Role, text: impl Into<String>) -> Self {
         let mut choice = Choice::new(0);
         choice.content = text.into();
+        choice.think = Think::Answer;
         Message {
             id,
             role,
@@ -272,12 +345,17 @@ impl Message {
             let m = c.message;
             let text = m.content.unwrap_or_default();
             if continuing {
-                choice.content.push_str(&text);
+                choice.push_content(&text);
                 choice.finish_reason = c.finish_reason;
                 continue;
             }
-            choice.content = text;
-            choice.reasoning = m.reasoning_content.or(m.reasoning).unwrap_or_default();
+            choice.content.clear();
+            choice.reasoning.clear();
+            choice.think = Think::Undecided;
+            choice.push_content(&text);
+            if let Some(reasoning) = m.reasoning_content.or(m.reasoning) {
+                choice.reasoning = reasoning;
+            }
             choice.refusal = m.refusal;
             choice.tool_calls = m.tool_calls;
             choice.function_call = m.function_call;
@@ -381,6 +459,7 @@ impl FromJson for Choice {
             refusal: o.optional("refusal")?,
             tool_call_indices: (0..tool_calls.len() as u32).collect(),
             tool_calls,
+            think: Think::Answer,
             function_call: o.optional("function_call")?,
             finish_reason: o.optional("finish_reason")?,
         })
@@ -462,5 +541,65 @@ mod tests {
         let mut m = Message::text(1, Role::User, "x");
         m.select(5);
         assert_eq!(m.selected, 0);
+    }
+
+    /// Feeds `pieces` as streamed content and returns (reasoning, content).
+    fn streamed(pieces: &[&str]) -> (String, String) {
+        let mut m = Message::pending_reply(1);
+        for p in pieces {
+            let text = crate::json::Value::from(*p);
+            m.apply_chunk(&chunk(&format!(
+                r#"{{"choices":[{{"index":0,"delta":{{"content":{text}}}}}]}}"#
+            )));
+        }
+        let c = m.choice().unwrap();
+        (c.reasoning.clone(), c.content.clone())
+    }
+
+    #[test]
+    fn a_leading_think_block_is_reasoning_even_split_anywhere() {
+        let text = "\n<think>\nLet me count: 2 + 2 — é 😀.\n</think>\n\nThe answer is **4**.";
+        let want = (
+            "Let me count: 2 + 2 — é 😀.".to_owned(),
+            "The answer is **4**.".to_owned(),
+        );
+        assert_eq!(streamed(&[text]), want);
+        let cuts: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        for &a in &cuts {
+            for &b in cuts.iter().filter(|&&b| b >= a) {
+                let got = streamed(&[&text[..a], &text[a..b], &text[b..]]);
+                assert_eq!(got, want, "cut at {a} and {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn think_tags_elsewhere_are_left_alone() {
+        let no_reasoning = |s: &str| (String::new(), s.to_owned());
+        assert_eq!(
+            streamed(&["Use <think>", " tags"]),
+            no_reasoning("Use <think> tags")
+        );
+        assert_eq!(streamed(&["<", "b>bold</b>"]), no_reasoning("<b>bold</b>"));
+        assert_eq!(streamed(&["<thin", "g>"]), no_reasoning("<thing>"));
+        // Cut off while thinking: all of it is reasoning, the answer is empty.
+        assert_eq!(
+            streamed(&["<think>still", " going"]),
+            ("still going".to_owned(), String::new())
+        );
+        // A non-streamed answer is split the same way.
+        let mut m = Message::pending_reply(1);
+        m.apply_completion(
+            crate::json::parse(
+                r#"{"choices":[{"index":0,"message":{"content":"<think>hm</think>\nYes."},"finish_reason":"stop"}]}"#,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            (m.choices[0].reasoning.as_str(), m.content()),
+            ("hm", "Yes.")
+        );
     }
 }

@@ -368,6 +368,29 @@ async fn tool_calls_reasoning_refusal_and_usage_are_shown() {
         "{meta}"
     );
 
+    // The same reasoning, sent inline as a `<think>` block split across chunks, is taken out of
+    // the answer; both when streamed and when not.
+    for query in ["model=mock-think", "model=mock-think&stream=false"] {
+        open(&browser, &server, query).await;
+        ask(&browser, "show me").await;
+        browser
+            .wait_for("done", &format!("{ANSWER_STATE} === 'done'"), SECS(10))
+            .await;
+        let reasoning = browser
+            .eval("root.querySelector('.confab__reasoning-text').textContent")
+            .await;
+        assert_eq!(
+            reasoning, "The user wants a demonstration. I will think briefly, then answer.",
+            "{query}"
+        );
+        let answer = browser.eval(ANSWER).await;
+        let answer = answer.as_str().unwrap();
+        assert!(
+            answer.starts_with("This is confab-server") && !answer.contains("demonstration"),
+            "{query}: {answer:?}"
+        );
+    }
+
     open(&browser, &server, "model=mock-refusal").await;
     ask(&browser, "do something bad").await;
     browser

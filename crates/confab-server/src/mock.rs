@@ -188,6 +188,12 @@ async fn chat_completions(
             Scenario::Inspect => inspect(&headers, &req),
             Scenario::Long(tokens) => answer::long(tokens),
             Scenario::Refusal | Scenario::Tools => String::new(),
+            // Reasoning inline, as a server without a reasoning parser sends it. The tokenizer
+            // splits both tags across chunks.
+            Scenario::ThinkTags => format!(
+                "<think>\nThe user wants a demonstration. I will think briefly, then answer.\n</think>\n\n{}",
+                answer::normal(&prompt, i)
+            ),
             _ => answer::normal(&prompt, i),
         })
         .collect();

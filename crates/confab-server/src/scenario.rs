@@ -38,6 +38,8 @@ pub enum Scenario {
     Tools,
     /// Reasoning text before the answer.
     Reasoning,
+    /// Reasoning inside the answer's text, as a leading `<think>…</think>` block.
+    ThinkTags,
     /// A refusal instead of an answer.
     Refusal,
     /// A normal stream sent as `text/plain`, as some proxies label it.
@@ -72,6 +74,10 @@ pub const MODELS: &[(&str, &str)] = &[
     ("mock-length", "cut at max tokens (finish_reason length)"),
     ("mock-tools", "two tool calls"),
     ("mock-reasoning", "reasoning, then an answer"),
+    (
+        "mock-think",
+        "reasoning as a leading <think> block in the text",
+    ),
     ("mock-refusal", "a refusal"),
     (
         "mock-inspect",
@@ -107,6 +113,7 @@ impl Scenario {
             "mock-length" => Scenario::Length,
             "mock-tools" => Scenario::Tools,
             "mock-reasoning" => Scenario::Reasoning,
+            "mock-think" => Scenario::ThinkTags,
             "mock-refusal" => Scenario::Refusal,
             "mock-inspect" => Scenario::Inspect,
             "mock-sse-as-text" => Scenario::PlainTextStream,

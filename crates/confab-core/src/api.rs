@@ -248,8 +248,16 @@ pub struct ErrorObject {
 
 impl ErrorObject {
     /// Finds the error in a JSON body: `{"error": {...}}`, `{"error": "text"}` (Ollama),
-    /// `{"message": "..."}` or a bare error object. `None` when the JSON carries no error.
+    /// `{"message": "..."}`, a bare error object, or any of these as the first element of an
+    /// array (Google's endpoints answer `[{"error": {...}}]`). `None` when the JSON carries no
+    /// error.
     pub fn find_in(value: &Value) -> Option<ErrorObject> {
+        if let Value::Array(items) = value {
+            return items
+                .first()
+                .filter(|v| v.as_object().is_some())
+                .and_then(Self::find_in);
+        }
         match value.get("error") {
             Some(Value::String(s)) => Some(ErrorObject {
                 message: s.clone(),
@@ -672,6 +680,12 @@ mod tests {
                 Some(("Unauthorized", None)),
             ),
             (r#"{"choices":[]}"#, None),
+            (
+                r#"[{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT"}}]"#,
+                Some(("API key not valid.", Some("400"))),
+            ),
+            (r#"[[{"error":"nested too deep"}]]"#, None),
+            ("[]", None),
         ];
         for (json, expected) in cases {
             let v = crate::json::parse_value(json).unwrap();

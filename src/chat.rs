@@ -7,6 +7,7 @@
 use confab_core::api::ChatCompletionRequest;
 use confab_core::conversation::request_messages;
 use confab_core::retry::{backoff_ms, MAX_RETRIES, MAX_WAIT_MS};
+use confab_core::versions::{self, Versions};
 use confab_core::{ChatError, Message, MessageId, Role, StreamEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,8 +23,11 @@ pub enum ChatEvent<'a> {
     Sent(&'a str),
     /// An answer ended: done, stopped, incomplete or failed.
     Finished(&'a Message),
-    /// The conversation changed (a message added, removed, selected, or text arrived).
+    /// The conversation changed: a message added, removed, edited, or another alternative or
+    /// version shown.
     Changed,
+    /// Text of an answer arrived.
+    Streamed,
 }
 
 type Listener = std::rc::Rc<dyn Fn(ChatEvent)>;
@@ -130,14 +134,58 @@ impl Chat {
     /// Sends what the user typed. Returns false (and does nothing) while an answer is still
     /// coming or when the text is blank, so the caller keeps the draft.
     pub fn send(&self, text: &str) -> bool {
+        self.send_version(text, None)
+    }
+
+    fn send_version(&self, text: &str, versions: Option<Versions>) -> bool {
         if self.busy.get_untracked() || text.trim().is_empty() {
             return false;
         }
         let id = self.fresh_id();
-        self.push(Message::text(id, Role::User, text));
+        let mut message = Message::text(id, Role::User, text);
+        message.versions = versions.map(Box::new);
+        self.push(message);
         self.emit(ChatEvent::Sent(text));
-        self.request_reply();
+        self.request_reply(None);
         true
+    }
+
+    /// Takes the messages from `pos` on out of the conversation.
+    fn split_off(&self, pos: usize) -> Vec<Message> {
+        let mut tail = Vec::new();
+        self.messages.update(|v| {
+            tail = v
+                .split_off(pos.min(v.len()))
+                .into_iter()
+                .map(|h| h.data.get_untracked())
+                .collect()
+        });
+        tail
+    }
+
+    fn position(&self, id: MessageId) -> Option<usize> {
+        self.messages
+            .with_untracked(|v| v.iter().position(|h| h.id == id))
+    }
+
+    /// Shows another version of the conversation from message `id` on (see
+    /// `confab_core::versions`). Not while an answer is coming.
+    pub fn switch_version(&self, id: MessageId, target: usize) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let Some(pos) = self.position(id) else {
+            return;
+        };
+        let tail: Vec<MessageHandle> = versions::switch(self.split_off(pos), target)
+            .into_iter()
+            .map(|m| MessageHandle {
+                id: m.id,
+                data: self.message_signal(m),
+            })
+            .collect();
+        self.messages.update(|v| v.extend(tail));
+        self.emit(ChatEvent::Changed);
     }
 
     /// Stops the answer being streamed (or a pending retry); what arrived is kept.
@@ -153,14 +201,14 @@ impl Chat {
     /// streaming when it was saved can never finish now: it is marked incomplete.
     pub fn restore(&self, messages: Vec<Message>) {
         self.stop();
-        let mut max_id = 0;
+        // Ids stay unique across versions too: a version shown later keeps its ids.
+        let max_id = confab_core::message::max_id(&messages);
         let handles = messages
             .into_iter()
             .map(|mut m| {
                 if m.is_streaming() {
                     m.end_stream(false);
                 }
-                max_id = max_id.max(m.id);
                 MessageHandle {
                     id: m.id,
                     data: self.message_signal(m),
@@ -184,19 +232,17 @@ impl Chat {
         self.emit(ChatEvent::Changed);
     }
 
-    /// Replaces a user message with `text` and asks again: what followed it is replaced.
+    /// Replaces a user message with `text` and asks again. What followed is replaced, and kept
+    /// as an earlier version.
     pub fn edit_and_resend(&self, id: MessageId, text: &str) -> bool {
         if self.busy.get_untracked() || text.trim().is_empty() {
             return false;
         }
-        let Some(pos) = self
-            .messages
-            .with_untracked(|v| v.iter().position(|h| h.id == id))
-        else {
+        let Some(pos) = self.position(id) else {
             return false;
         };
-        self.messages.update(|v| v.truncate(pos));
-        self.send(text)
+        let versions = versions::supersede(self.split_off(pos));
+        self.send_version(text, versions)
     }
 
     /// Removes every message, stopping an answer in progress.
@@ -206,22 +252,20 @@ impl Chat {
         self.emit(ChatEvent::Changed);
     }
 
-    /// Asks again for the last answer: the last assistant message is replaced.
+    /// Asks again for the last answer. The last assistant message is replaced, and kept as an
+    /// earlier version.
     pub fn regenerate(&self) {
         if self.busy.get_untracked() {
             return;
         }
-        let last_is_answer = self.messages.with_untracked(|v| {
+        let last_answer = self.messages.with_untracked(|v| {
             v.last()
-                .is_some_and(|h| h.data.with_untracked(|m| m.role == Role::Assistant))
+                .filter(|h| h.data.with_untracked(|m| m.role == Role::Assistant))
+                .map(|_| v.len() - 1)
         });
-        if last_is_answer {
-            self.messages.update(|v| {
-                v.pop();
-            });
-        }
+        let versions = last_answer.and_then(|pos| versions::supersede(self.split_off(pos)));
         if self.messages.with_untracked(|v| !v.is_empty()) {
-            self.request_reply();
+            self.request_reply(versions);
         }
     }
 
@@ -256,10 +300,12 @@ impl Chat {
         request
     }
 
-    fn request_reply(&self) {
+    fn request_reply(&self, versions: Option<Versions>) {
         let request = self.build_request();
         let id = self.fresh_id();
-        let reply = self.push(Message::pending_reply(id)).data;
+        let mut pending = Message::pending_reply(id);
+        pending.versions = versions.map(Box::new);
+        let reply = self.push(pending).data;
         self.emit(ChatEvent::Changed);
         self.stream_into(reply, request);
     }
@@ -294,7 +340,7 @@ impl Chat {
                     &signal,
                     |update| {
                         streamed.update(|m| apply(m, update));
-                        chat.emit(ChatEvent::Changed);
+                        chat.emit(ChatEvent::Streamed);
                     },
                 )
                 .await;

@@ -133,7 +133,8 @@ impl Widget {
                     )])),
                 );
             }
-            ChatEvent::Changed => save(false),
+            ChatEvent::Changed => save(true),
+            ChatEvent::Streamed => save(false),
             ChatEvent::Finished(m) => {
                 save(true);
                 let detail = to_js(&message_json(m));

@@ -8,6 +8,7 @@ use crate::components::markdown::Markdown;
 use crate::components::message_actions::MessageActions;
 use crate::components::message_meta::MessageMeta;
 use crate::components::tool_call::ToolCallCard;
+use crate::components::versions::VersionSwitch;
 
 /// One message bubble. It subscribes to its own message's signal only.
 #[component]
@@ -52,6 +53,7 @@ pub fn MessageView(
     let error = move || data.with(|m| m.error.as_ref().map(|e| e.user_message()));
     let cut_off = move || state.get() == MessageState::Done && data.with(|m| m.was_cut_off());
     let several = move || data.with(|m| m.choices.len() > 1);
+    let has_versions = move || data.with(|m| m.versions.is_some());
     let tool_calls = move || {
         data.with(|m| {
             m.choice().map_or(Vec::new(), |c| {
@@ -130,6 +132,9 @@ pub fn MessageView(
             </Show>
             <Show when=several>
                 <Alternatives message=data/>
+            </Show>
+            <Show when=has_versions>
+                <VersionSwitch message=data/>
             </Show>
             {move || retry().map(|r| view! { <p class="confab__retry" role="status">{r}</p> })}
             {move || note().map(|n| view! { <p class="confab__note">{n}</p> })}

@@ -14,3 +14,4 @@ pub mod message_meta;
 pub mod message_view;
 pub mod settings;
 pub mod tool_call;
+pub mod versions;

@@ -28,6 +28,7 @@ pub mod retry;
 pub mod sse;
 pub mod store;
 pub mod stream;
+pub mod versions;
 
 pub use api::{FinishReason, Role, Usage};
 pub use error::ChatError;

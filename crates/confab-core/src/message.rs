@@ -7,6 +7,7 @@ use crate::api::{
 };
 use crate::error::ChatError;
 use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
+use crate::versions::Versions;
 
 pub type MessageId = u64;
 
@@ -219,8 +220,25 @@ pub struct Message {
     pub model: Option<String>,
     /// Milliseconds from sending the request to the end of the answer, measured by the caller.
     pub elapsed_ms: Option<u64>,
+    /// Earlier versions of the conversation from this message on (see `versions`).
+    pub versions: Option<Box<Versions>>,
     /// While a cut-off answer is being continued: the choice index the new text goes to.
     continuing: Option<u32>,
+}
+
+/// The largest id among `messages` and every version stored in them.
+pub fn max_id(messages: &[Message]) -> MessageId {
+    messages
+        .iter()
+        .map(|m| {
+            let nested = m
+                .versions
+                .as_ref()
+                .map_or(0, |v| v.others.iter().map(|o| max_id(o)).max().unwrap_or(0));
+            m.id.max(nested)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 impl Message {
@@ -240,6 +258,7 @@ impl Message {
             error: None,
             model: None,
             elapsed_ms: None,
+            versions: None,
             continuing: None,
         }
     }
@@ -257,6 +276,7 @@ impl Message {
             error: None,
             model: None,
             elapsed_ms: None,
+            versions: None,
             continuing: None,
         }
     }
@@ -479,6 +499,9 @@ impl ToJson for Message {
         o.insert_some("error", &self.error);
         o.insert_some("model", &self.model);
         o.insert_some("elapsed_ms", &self.elapsed_ms);
+        if let Some(v) = &self.versions {
+            o.insert("versions", v.to_json());
+        }
         Value::Object(o)
     }
 }
@@ -497,6 +520,7 @@ impl FromJson for Message {
             error: o.optional("error")?,
             model: o.optional("model")?,
             elapsed_ms: o.optional("elapsed_ms")?,
+            versions: o.optional::<Versions>("versions")?.map(Box::new),
             continuing: None,
         })
     }

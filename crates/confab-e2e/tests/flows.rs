@@ -122,6 +122,135 @@ async fn regenerate_edit_resend_and_delete() {
     browser.close().await;
 }
 
+/// The versions label of the first user message and of the last answer.
+const VERSIONS: &str = "[(root.querySelector('.confab__msg--user .confab__versions-pos') || {}).textContent || '', \
+     ((last('.confab__msg--assistant') || root).querySelector('.confab__versions-pos') || {}).textContent || '']";
+
+async fn click_and_wait(browser: &Browser, selector: &str, what: &str, condition: &str) {
+    browser
+        .eval(&format!("(root.querySelector('{selector}').click(), true)"))
+        .await;
+    browser.wait_for(what, condition, SECS(10)).await;
+}
+
+/// Regenerating an answer and editing a message keep what they replace as earlier versions:
+/// "‹ Version 1 / 2 ›" walks between them, the versions and the one shown survive reloads, and
+/// only the version shown is sent to the model.
+#[tokio::test]
+async fn earlier_versions_stay_reachable_across_reloads() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-echo&storage-key=versions").await;
+    ask_and_wait(&browser, "first").await;
+    ask_and_wait(&browser, "second").await;
+    assert_eq!(browser.eval(VERSIONS).await, json!(["", ""]), "none yet");
+
+    browser
+        .eval("(last('.confab__action-regenerate').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the regenerated answer",
+            &format!("{STATE} === 'done' && {VERSIONS}[1] === 'Version 2 / 2'"),
+            SECS(10),
+        )
+        .await;
+
+    // Edit the first message: the whole exchange that followed becomes version 1.
+    browser
+        .eval("(root.querySelector('.confab__action-edit').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the edit box",
+            "root.querySelector('.confab__edit-input')",
+            SECS(3),
+        )
+        .await;
+    browser.eval("(root.querySelector('.confab__edit-input').value = 'edited', root.querySelector('.confab__edit-input').dispatchEvent(new Event('input')), true)").await;
+    browser
+        .eval("(root.querySelector('.confab__edit-send').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the edited exchange",
+            &format!("root.querySelectorAll('.confab__msg').length === 2 && {STATE} === 'done'"),
+            SECS(10),
+        )
+        .await;
+    assert_eq!(browser.eval(CONTENTS).await, json!(["edited", "edited"]));
+    assert_eq!(browser.eval(VERSIONS).await, json!(["Version 2 / 2", ""]));
+
+    // Reload: the same version is shown, the earlier one still reachable.
+    open(&browser, &server, "model=mock-echo&storage-key=versions").await;
+    browser
+        .wait_for(
+            "the restored conversation",
+            "root.querySelectorAll('.confab__msg').length === 2",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(browser.eval(CONTENTS).await, json!(["edited", "edited"]));
+    click_and_wait(
+        &browser,
+        ".confab__msg--user .confab__versions-prev",
+        "version 1",
+        "root.querySelectorAll('.confab__msg').length === 4",
+    )
+    .await;
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["first", "first", "second", "second"])
+    );
+    assert_eq!(
+        browser.eval(VERSIONS).await,
+        json!(["Version 1 / 2", "Version 2 / 2"]),
+        "the regenerated answer's own versions came back with its branch"
+    );
+
+    // The version shown is saved at once, and is what the next request continues from.
+    open(&browser, &server, "model=mock-echo&storage-key=versions").await;
+    browser
+        .wait_for(
+            "the restored branch",
+            "root.querySelectorAll('.confab__msg').length === 4",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(
+        browser.eval(VERSIONS).await,
+        json!(["Version 1 / 2", "Version 2 / 2"])
+    );
+    open(&browser, &server, "model=mock-inspect&storage-key=versions").await;
+    browser
+        .wait_for(
+            "the restored branch",
+            "root.querySelectorAll('.confab__msg').length === 4",
+            SECS(5),
+        )
+        .await;
+    ask_and_wait(&browser, "third").await;
+    let sent = browser
+        .eval("last('.confab__msg--assistant .confab__content').textContent")
+        .await;
+    let sent = sent.as_str().unwrap();
+    assert!(
+        sent.contains("second") && !sent.contains("edited"),
+        "the request carries the branch shown: {sent}"
+    );
+
+    // And back to the edited version.
+    click_and_wait(
+        &browser,
+        ".confab__msg--user .confab__versions-next",
+        "version 2",
+        "root.querySelectorAll('.confab__msg').length === 2",
+    )
+    .await;
+    assert_eq!(browser.eval(CONTENTS).await, json!(["edited", "edited"]));
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn copy_buttons_give_feedback() {
     let server = Server::start(&["--tokens-per-second", "0"]);

@@ -1,0 +1,177 @@
+//! Versions of a conversation from one message on. Editing a message and sending it again, or
+//! regenerating an answer, replaces what followed; the replaced messages are kept as an earlier
+//! version, reachable from the first message of the new one ("‹ 1 / 2 ›").
+//!
+//! The versions live on the first message of the part they replace: a tree, with the live path
+//! in the conversation's list and every other branch stored where it forks.
+
+use crate::api::Role;
+use crate::json::{expect_object, Error, FromJson, ToJson, Value};
+use crate::message::Message;
+
+/// The other versions of the conversation from a message on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// Each other version: the messages from this position to its end, in the order the
+    /// versions were made (the live one left out).
+    pub others: Vec<Vec<Message>>,
+    /// The live version's place among all of them.
+    pub current: usize,
+}
+
+impl Versions {
+    /// How many versions there are, the live one included.
+    pub fn count(&self) -> usize {
+        self.others.len() + 1
+    }
+}
+
+/// Whether a replaced part holds nothing worth keeping: one answer that never got any text
+/// (failed or stopped before the first token).
+fn is_empty_answer(tail: &[Message]) -> bool {
+    match tail {
+        [m] => {
+            m.role == Role::Assistant
+                && m.choices.iter().all(|c| {
+                    c.content.is_empty()
+                        && c.reasoning.is_empty()
+                        && c.tool_calls.is_empty()
+                        && c.function_call.is_none()
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The messages from a position on are being replaced by a new version: returns the versions
+/// its first message is to carry, the replaced part kept among them, the new one last.
+pub fn supersede(mut replaced: Vec<Message>) -> Option<Versions> {
+    let mut versions = replaced
+        .first_mut()
+        .and_then(|m| m.versions.take())
+        .map(|b| *b)
+        .unwrap_or_default();
+    if !replaced.is_empty() && !is_empty_answer(&replaced) {
+        let at = versions.current.min(versions.others.len());
+        versions.others.insert(at, replaced);
+    }
+    versions.current = versions.others.len();
+    (!versions.others.is_empty()).then_some(versions)
+}
+
+/// Switches the messages from a position on (`live`, whose first message carries the
+/// versions) to version `target`; returns the messages to show from that position on.
+/// Out-of-range targets change nothing.
+pub fn switch(mut live: Vec<Message>, target: usize) -> Vec<Message> {
+    let Some(first) = live.first_mut() else {
+        return live;
+    };
+    let Some(mut versions) = first.versions.take().map(|b| *b) else {
+        return live;
+    };
+    if target >= versions.count() || target == versions.current {
+        live[0].versions = Some(Box::new(versions));
+        return live;
+    }
+    let at = versions.current.min(versions.others.len());
+    versions.others.insert(at, live);
+    let mut chosen = versions.others.remove(target);
+    versions.current = target;
+    if let Some(first) = chosen.first_mut() {
+        first.versions = Some(Box::new(versions));
+    }
+    chosen
+}
+
+impl ToJson for Versions {
+    fn to_json(&self) -> Value {
+        crate::json::object(vec![
+            ("others", self.others.to_json()),
+            ("current", self.current.to_json()),
+        ])
+    }
+}
+
+impl FromJson for Versions {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "versions")?;
+        let others: Vec<Vec<Message>> = o.field("others")?;
+        if others.iter().any(Vec::is_empty) {
+            return Err(Error::new("a version without messages"));
+        }
+        Ok(Versions {
+            current: o.field::<usize>("current")?.min(others.len()),
+            others,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: u64, text: &str) -> Message {
+        Message::text(id, Role::User, text)
+    }
+
+    fn answer(id: u64, text: &str) -> Message {
+        Message::text(id, Role::Assistant, text)
+    }
+
+    fn texts(list: &[Message]) -> Vec<&str> {
+        list.iter().map(Message::content).collect()
+    }
+
+    #[test]
+    fn editing_twice_then_walking_through_the_versions() {
+        // "a" → answer "A"; edited to "b" → "B"; edited again to "c" → "C".
+        let v1 = vec![user(1, "a"), answer(2, "A")];
+        let mut v2 = vec![user(3, "b"), answer(4, "B")];
+        v2[0].versions = supersede(v1).map(Box::new);
+        let mut v3 = vec![user(5, "c"), answer(6, "C")];
+        v3[0].versions = supersede(v2).map(Box::new);
+        let versions = v3[0].versions.as_ref().unwrap();
+        assert_eq!((versions.count(), versions.current), (3, 2));
+
+        let first = switch(v3, 0);
+        assert_eq!(texts(&first), ["a", "A"]);
+        assert_eq!(first[0].versions.as_ref().unwrap().current, 0);
+        let second = switch(first, 1);
+        assert_eq!(texts(&second), ["b", "B"]);
+        let third = switch(second, 2);
+        assert_eq!(texts(&third), ["c", "C"]);
+        // Out of range, or the live one: nothing changes.
+        let same = switch(third.clone(), 7);
+        assert_eq!(same, third);
+        assert_eq!(switch(third.clone(), 2), third);
+
+        // Editing while an earlier version is shown adds a fourth, last.
+        let shown = switch(third, 0);
+        let mut v4 = vec![user(7, "d")];
+        v4[0].versions = supersede(shown).map(Box::new);
+        let versions = v4[0].versions.as_ref().unwrap();
+        assert_eq!((versions.count(), versions.current), (4, 3));
+        let order: Vec<Vec<&str>> = versions.others.iter().map(|o| texts(o)).collect();
+        assert_eq!(order, [vec!["a", "A"], vec!["b", "B"], vec!["c", "C"]]);
+    }
+
+    #[test]
+    fn an_answer_that_never_got_text_is_not_kept() {
+        let mut failed = Message::pending_reply(2);
+        failed.fail(crate::ChatError::Network("down".into()));
+        assert_eq!(supersede(vec![failed]), None);
+        assert_eq!(supersede(Vec::new()), None);
+        assert!(supersede(vec![answer(2, "kept")]).is_some());
+    }
+
+    #[test]
+    fn versions_are_saved_and_read_back_nested() {
+        let mut inner = vec![user(3, "b"), answer(4, "B")];
+        inner[1].versions = supersede(vec![answer(9, "B0")]).map(Box::new);
+        let mut live = vec![user(5, "c"), answer(6, "C")];
+        live[0].versions = supersede(inner).map(Box::new);
+        let back = crate::store::decode(&crate::store::encode(&live)).unwrap();
+        assert_eq!(back, live);
+        assert_eq!(crate::message::max_id(&back), 9);
+    }
+}

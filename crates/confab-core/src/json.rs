@@ -7,7 +7,7 @@
 //! The conversions are written by hand next to each type instead (`ToJson`, `FromJson`).
 //!
 //! The reader follows RFC 8259 strictly (no comments, no trailing commas, no `NaN`), with
-//! nesting capped at [`MAX_DEPTH`]. Two deliberate leniencies, both what `JSON.parse` does: an
+//! nesting capped at [`MAX_DEPTH`] (serde_json's default is 128). Two deliberate leniencies, both what `JSON.parse` does: an
 //! unpaired surrogate escape becomes U+FFFD instead of failing the whole text, and in an
 //! object with a repeated key the last one wins. Numbers are `f64`, as in JavaScript; every
 //! integer Confab stores (ids, times in milliseconds, token counts) is far below 2^53.
@@ -16,8 +16,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Index;
 
-/// Objects and arrays nested deeper than this are rejected rather than risk the stack.
-pub const MAX_DEPTH: usize = 128;
+/// Objects and arrays nested deeper than this are rejected rather than risk the stack. Saved
+/// conversations nest four levels per version fork (see `versions`), so this allows about 60
+/// forks within forks.
+pub const MAX_DEPTH: usize = 256;
 
 /// A JSON value.
 #[derive(Clone, Debug, Default, PartialEq)]

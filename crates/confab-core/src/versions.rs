@@ -174,4 +174,39 @@ mod tests {
         assert_eq!(back, live);
         assert_eq!(crate::message::max_id(&back), 9);
     }
+
+    /// Forks within forks nest in the saved form; 50 of them still read back.
+    #[test]
+    fn deeply_nested_versions_read_back() {
+        let mut live: Vec<Message> = (0..50u64)
+            .flat_map(|i| [user(2 * i + 1, "q"), answer(2 * i + 2, "a")])
+            .collect();
+        // Edit every question from the last to the first: each edit keeps the part it
+        // replaces, which holds the versions of the edits after it.
+        let mut id = 100;
+        for i in (0..50).rev() {
+            let replaced = live.split_off(2 * i);
+            let mut edited = vec![user(id + 1, "e"), answer(id + 2, "E")];
+            id += 2;
+            edited[0].versions = supersede(replaced).map(Box::new);
+            live.extend(edited);
+        }
+        assert_eq!(live.len(), 2);
+        let saved = crate::store::encode(&live);
+        let depth = saved
+            .bytes()
+            .scan(0i32, |d, b| {
+                *d += match b {
+                    b'[' | b'{' => 1,
+                    b']' | b'}' => -1,
+                    _ => 0,
+                };
+                Some(*d)
+            })
+            .max();
+        assert!(depth > Some(150), "nested {depth:?} deep");
+        let back = crate::store::decode(&saved).unwrap();
+        assert_eq!(back, live);
+        assert_eq!(crate::message::max_id(&back), 200);
+    }
 }

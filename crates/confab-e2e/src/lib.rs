@@ -342,13 +342,30 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 impl Browser {
     /// Runs a DevTools Protocol command (e.g. `Performance.getMetrics`) and returns its result.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.try_cdp(cmd, params)
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"))
+    }
+
+    /// Like [`Browser::cdp`], but a failure is returned. A page stuck in one long task makes
+    /// chromedriver give up after five minutes ("Timed out receiving message from renderer");
+    /// the bench waits such tasks out.
+    pub async fn try_cdp(&self, cmd: &str, params: Value) -> Result<Value, String> {
         self.client
             .issue_cmd(Cdp {
                 cmd: cmd.to_owned(),
                 params,
             })
             .await
-            .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Like [`Browser::js`], but a failure is returned.
+    pub async fn try_js(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
+        self.client
+            .execute(script, args)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -121,8 +121,35 @@ async fn enable_metrics(b: &Browser) {
         .await;
 }
 
+/// Retries `f` while the page is too busy to answer (chromedriver times out after five minutes
+/// of a task that does not end: Deep Chat's 20,000-token answer is one such task), until
+/// `deadline`.
+async fn patiently<F, Fut>(what: &str, deadline: Instant, mut f: F) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Value, String>>,
+{
+    loop {
+        match f().await {
+            Ok(v) => return v,
+            Err(e) if e.contains("Timed out receiving message from renderer") => {
+                assert!(
+                    Instant::now() < deadline,
+                    "{what}: the page stayed busy: {e}"
+                );
+                eprintln!("{what}: the page is busy (a task over 5 minutes); waiting on");
+            }
+            Err(e) => panic!("{what} failed: {e}"),
+        }
+    }
+}
+
 async fn metrics(b: &Browser) -> (f64, f64, f64) {
-    let m = b.cdp("Performance.getMetrics", json!({})).await;
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    let m = patiently("Performance.getMetrics", deadline, || {
+        b.try_cdp("Performance.getMetrics", json!({}))
+    })
+    .await;
     let get = |name: &str| {
         m["metrics"]
             .as_array()
@@ -151,11 +178,9 @@ async fn dom_nodes(b: &Browser) -> f64 {
 }
 
 async fn js(b: &Browser, expr: &str) -> Value {
-    b.js(
-        &format!("const w = document.getElementById('w'); return ({expr});"),
-        vec![],
-    )
-    .await
+    let script = format!("const w = document.getElementById('w'); return ({expr});");
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    patiently(expr, deadline, || b.try_js(&script, vec![])).await
 }
 
 async fn wait(b: &Browser, expr: &str, timeout: Duration) {

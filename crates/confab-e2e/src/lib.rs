@@ -70,13 +70,43 @@ impl Drop for Site {
 /// A process in its own process group, killed with the whole group on drop.
 struct Group(Child);
 
+/// The process groups alive now, for [`kill_all`].
+static GROUPS: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+impl Group {
+    fn new(child: Child) -> Group {
+        if let Ok(mut g) = GROUPS.lock() {
+            g.push(child.id());
+        }
+        Group(child)
+    }
+}
+
+fn kill_group(id: u32) {
+    // `--` so that the negative number is a process group, not an option.
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{id}")])
+        .status();
+}
+
 impl Drop for Group {
     fn drop(&mut self) {
-        // `--` so that the negative number is a process group, not an option.
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
-            .status();
+        let id = self.0.id();
+        if let Ok(mut g) = GROUPS.lock() {
+            g.retain(|&x| x != id);
+        }
+        kill_group(id);
         let _ = self.0.wait();
+    }
+}
+
+/// Kills every server and browser started here. For a panic hook: with `panic = "abort"`
+/// (the release profile) nothing is dropped, and a browser left behind would keep running
+/// (one stuck in Deep Chat's long task took 15 GB and a core).
+pub fn kill_all() {
+    let groups = GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+    for id in groups {
+        kill_group(id);
     }
 }
 
@@ -114,7 +144,7 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line from confab-server: {line:?}"))
             .to_owned();
         Server {
-            _process: Group(child),
+            _process: Group::new(child),
             url,
         }
     }
@@ -153,7 +183,7 @@ impl Browser {
             .process_group(0)
             .spawn()
             .expect("start chromedriver (cargo xtask test installs it)");
-        let driver = Group(driver);
+        let driver = Group::new(driver);
         let profile =
             std::env::temp_dir().join(format!("confab-e2e-{}-{port}", std::process::id()));
         let mut args = vec![

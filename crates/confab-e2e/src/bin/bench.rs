@@ -547,6 +547,11 @@ async fn memory_after_answers(b: &Browser, base: &str) -> Value {
 
 #[tokio::main]
 async fn main() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        confab_e2e::kill_all();
+    }));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     // For investigating: measures Confab alone (no Deep Chat runs). `cargo xtask bench` never

@@ -26,7 +26,7 @@ pub enum ChatEvent<'a> {
     /// The conversation changed: a message added, removed, edited, or another alternative or
     /// version shown.
     Changed,
-    /// Text of an answer arrived.
+    /// An answer started, or text of it arrived (saved at most once a second).
     Streamed,
 }
 
@@ -306,7 +306,9 @@ impl Chat {
         let mut pending = Message::pending_reply(id);
         pending.versions = versions.map(Box::new);
         let reply = self.push(pending).data;
-        self.emit(ChatEvent::Changed);
+        // Saved like streamed text: a send has just been saved (`Sent`), and what a
+        // regenerated answer replaces is still in the saved copy until the new one is.
+        self.emit(ChatEvent::Streamed);
         self.stream_into(reply, request);
     }
 

@@ -136,13 +136,21 @@ fn checks(r: &Value) -> Vec<Check> {
 
 fn row(r: &Value) -> String {
     format!(
-        "| {} | {:.2} | {:.2} | {:.0} | {:.0} | {} | {:.0} | {:.1} MB | {} |",
+        "| {} | {:.2} | {:.2} | {:.0} | {} | {} | {:.0} | {:.1} MB | {} |",
         r["widget"].as_str().unwrap_or(""),
         f(&r["cpu_s"]),
         f(&r["wall_s"]),
         f(&r["longest_task_ms"]),
-        f(&r["max_frame_gap_ms"]),
-        r["frames_dropped"],
+        if r["max_frame_gap_ms"].is_null() {
+            "n/a".to_owned()
+        } else {
+            format!("{:.0}", f(&r["max_frame_gap_ms"]))
+        },
+        if r["frames_dropped"].is_null() {
+            "n/a".to_owned()
+        } else {
+            r["frames_dropped"].to_string()
+        },
         f(&r["dom_nodes"]),
         f(&r["js_heap_bytes"]) / 1e6,
         match growth_ratio(r) {
@@ -210,7 +218,8 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
          each change of the rendered length, without the network reads. The budgets are for the 20,000-token answer: `--quick` compares the \
          widgets at 5,000 tokens and measures Confab alone at 20,000 as well. Deep Chat is fed the identical token stream from \
          the same mock (its request and response interceptors translate the OpenAI format), and measured the same \
-         way. Streaming figures are the median of 3 runs by CPU; cold start the median of 10. A long conversation \
+         way. Streaming figures are the median of 3 runs by CPU (except Deep Chat's full-speed 20,000-token answer in a full run: one run, \
+         about 20 minutes of wall time, without the frame probe, shown as n/a); cold start the median of 10. A long conversation \
          opens at its end: \"first paint\" is the frame that shows its newest answer; earlier messages are rendered \
          a page at a time when the reader scrolls up (measured from the scroll to the frame that shows them).\n\n",
         if r["quick"].as_bool() == Some(true) { " --quick" } else { "" },

@@ -211,7 +211,7 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
          idle page here), so the three CPU runs leave it out. DOM nodes are counted in the page's document (shadow roots \
          included); the back-forward cache is off, so earlier pages of the run hold no heap. The cost per token is \
          main-thread CPU per rendered character over the first and the last 10% of the answer; text appears in steps \
-         (Confab renders at most every 100 ms while streaming), so each end is the sampled stretch that covers at least \
+         (Confab renders at most every 150 ms while streaming), so each end is the sampled stretch that covers at least \
          its tenth, and the table says which. At full speed Confab renders the whole answer within a second in a few dozen \
          steps while the page is too busy to answer samples, so its cost per token there comes from a browser trace \
          instead: the time of the animation-frame tasks (the render, style, layout, paint) per mark the page makes at \

@@ -572,6 +572,20 @@ async fn main() {
         report(info);
         confab_e2e::kill_all();
     }));
+    // Ctrl-C reaches this process's group only: the servers and browsers run in groups of
+    // their own, so they are killed here.
+    tokio::spawn(async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        confab_e2e::kill_all();
+        std::process::exit(130);
+    });
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     // For investigating: measures Confab alone (no Deep Chat runs). `cargo xtask bench` never

@@ -147,7 +147,7 @@ mod tests {
 
         // Editing while an earlier version is shown adds a fourth, last.
         let shown = switch(third, 0);
-        let mut v4 = vec![user(7, "d")];
+        let mut v4 = [user(7, "d")];
         v4[0].versions = supersede(shown).map(Box::new);
         let versions = v4[0].versions.as_ref().unwrap();
         assert_eq!((versions.count(), versions.current), (4, 3));

@@ -950,7 +950,7 @@ async fn profile(model: &str, tps: &str) {
         *by_name.entry(name).or_default() += hits.get(&id).copied().unwrap_or(0);
     }
     let mut top: Vec<_> = by_name.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
     println!("main-thread CPU {:.2} s; {total} samples", cpu1 - cpu0);
     for (name, n) in top.iter().take(45) {
         println!("{:6.2}%  {name}", *n as f64 * 100.0 / total.max(1) as f64);

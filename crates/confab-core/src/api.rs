@@ -483,10 +483,18 @@ impl ToJson for ChatCompletionRequest {
     }
 }
 
-impl FromJson for ResponseMessage {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "message")?;
-        Ok(ResponseMessage {
+/// What a whole message and a streamed delta both carry, read the same way.
+struct Texts {
+    role: Option<Role>,
+    content: Option<String>,
+    reasoning_content: Option<String>,
+    reasoning: Option<String>,
+    refusal: Option<String>,
+}
+
+impl Texts {
+    fn read(o: &Map) -> Texts {
+        Texts {
             role: o.lenient("role"),
             content: text(o.get("content"), "text"),
             reasoning_content: o.lenient("reasoning_content"),
@@ -494,6 +502,20 @@ impl FromJson for ResponseMessage {
                 .lenient("reasoning")
                 .or_else(|| text(o.get("content"), "thinking")),
             refusal: o.lenient("refusal"),
+        }
+    }
+}
+
+impl FromJson for ResponseMessage {
+    fn from_json(value: &Value) -> Result<Self, Error> {
+        let o = expect_object(value, "message")?;
+        let t = Texts::read(o);
+        Ok(ResponseMessage {
+            role: t.role,
+            content: t.content,
+            reasoning_content: t.reasoning_content,
+            reasoning: t.reasoning,
+            refusal: t.refusal,
             tool_calls: list(o, "tool_calls"),
             function_call: o.lenient("function_call"),
         })
@@ -548,14 +570,13 @@ impl FromJson for ToolCallDelta {
 impl FromJson for Delta {
     fn from_json(value: &Value) -> Result<Self, Error> {
         let o = expect_object(value, "delta")?;
+        let t = Texts::read(o);
         Ok(Delta {
-            role: o.lenient("role"),
-            content: text(o.get("content"), "text"),
-            reasoning_content: o.lenient("reasoning_content"),
-            reasoning: o
-                .lenient("reasoning")
-                .or_else(|| text(o.get("content"), "thinking")),
-            refusal: o.lenient("refusal"),
+            role: t.role,
+            content: t.content,
+            reasoning_content: t.reasoning_content,
+            reasoning: t.reasoning,
+            refusal: t.refusal,
             tool_calls: list(o, "tool_calls"),
             function_call: o.lenient("function_call"),
         })

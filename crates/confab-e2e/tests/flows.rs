@@ -27,6 +27,35 @@ async fn ask_and_wait(browser: &Browser, text: &str) {
         .await;
 }
 
+/// Opens the edit box of the first user message.
+async fn open_edit_box(browser: &Browser) {
+    browser
+        .eval("(root.querySelector('.confab__action-edit').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the edit box",
+            "root.querySelector('.confab__edit-input')",
+            SECS(3),
+        )
+        .await;
+}
+
+/// Replaces the open edit box's text with "edited", sends it, and waits for the new exchange.
+async fn resend_edited_first_message(browser: &Browser) {
+    browser.eval("(root.querySelector('.confab__edit-input').value = 'edited', root.querySelector('.confab__edit-input').dispatchEvent(new Event('input')), true)").await;
+    browser
+        .eval("(root.querySelector('.confab__edit-send').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the edited exchange",
+            &format!("root.querySelectorAll('.confab__msg').length === 2 && {STATE} === 'done'"),
+            SECS(10),
+        )
+        .await;
+}
+
 #[tokio::test]
 async fn regenerate_edit_resend_and_delete() {
     let server = Server::start(&["--tokens-per-second", "0"]);
@@ -69,33 +98,14 @@ async fn regenerate_edit_resend_and_delete() {
     );
 
     // Edit the first message: what followed it is replaced by the new exchange.
-    browser
-        .eval("(root.querySelector('.confab__action-edit').click(), true)")
-        .await;
-    browser
-        .wait_for(
-            "the edit box",
-            "root.querySelector('.confab__edit-input')",
-            SECS(3),
-        )
-        .await;
+    open_edit_box(&browser).await;
     assert_eq!(
         browser
             .eval("root.activeElement === root.querySelector('.confab__edit-input')")
             .await,
         true
     );
-    browser.eval("(root.querySelector('.confab__edit-input').value = 'edited', root.querySelector('.confab__edit-input').dispatchEvent(new Event('input')), true)").await;
-    browser
-        .eval("(root.querySelector('.confab__edit-send').click(), true)")
-        .await;
-    browser
-        .wait_for(
-            "the edited exchange",
-            &format!("root.querySelectorAll('.confab__msg').length === 2 && {STATE} === 'done'"),
-            SECS(10),
-        )
-        .await;
+    resend_edited_first_message(&browser).await;
     assert_eq!(browser.eval(CONTENTS).await, json!(["edited", "edited"]));
 
     // Delete the answer, then the question.
@@ -157,27 +167,8 @@ async fn earlier_versions_stay_reachable_across_reloads() {
         .await;
 
     // Edit the first message: the whole exchange that followed becomes version 1.
-    browser
-        .eval("(root.querySelector('.confab__action-edit').click(), true)")
-        .await;
-    browser
-        .wait_for(
-            "the edit box",
-            "root.querySelector('.confab__edit-input')",
-            SECS(3),
-        )
-        .await;
-    browser.eval("(root.querySelector('.confab__edit-input').value = 'edited', root.querySelector('.confab__edit-input').dispatchEvent(new Event('input')), true)").await;
-    browser
-        .eval("(root.querySelector('.confab__edit-send').click(), true)")
-        .await;
-    browser
-        .wait_for(
-            "the edited exchange",
-            &format!("root.querySelectorAll('.confab__msg').length === 2 && {STATE} === 'done'"),
-            SECS(10),
-        )
-        .await;
+    open_edit_box(&browser).await;
+    resend_edited_first_message(&browser).await;
     assert_eq!(browser.eval(CONTENTS).await, json!(["edited", "edited"]));
     assert_eq!(browser.eval(VERSIONS).await, json!(["Version 2 / 2", ""]));
 

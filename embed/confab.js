@@ -7,6 +7,12 @@
  * loads the widget's WebAssembly from next to itself (its own `src`), never from the host page's
  * URL. No eval, no inline script, no inline style: it works under
  *   script-src 'self' 'wasm-unsafe-eval'; style-src 'self'
+ *
+ * In launcher mode the page first gets only this script and a launcher button drawn by it (a
+ * facade). The widget itself (its glue and WebAssembly) loads when the button is first hovered,
+ * focused or touched, and is mounted when it is clicked or a method that needs it is called
+ * (open, toggle, send, clear). `loading="eager"` (or `data-loading="eager"`, or
+ * `{loading: "eager"}`) loads it at once; inline and fullpage widgets always load at once.
  */
 (function () {
   "use strict";
@@ -22,8 +28,13 @@
     "presence-penalty", "frequency-penalty", "logit-bias", "user", "include-usage", "persist",
     "storage-key", "images"
   ];
+  /** Settings the loader reads itself; the widget never sees them. */
+  var OWN = ["loading"];
+  var ALL = NAMES.concat(OWN);
+
 
   var loading = null;
+  /** Fetches and instantiates the widget once per page; a failure may be retried. */
   function load() {
     if (!loading) {
       loading = import(base + "confab-widget.js").then(function (glue) {
@@ -31,8 +42,59 @@
           return glue;
         });
       });
+      loading.catch(function () {
+        loading = null;
+      });
     }
     return loading;
+  }
+
+  /* The facade's stylesheet: the launcher rules of style/confab.css, which the widget adopts
+   * when it mounts (a browser test checks that the facade and the real launcher look alike). */
+  var LAUNCHER_CSS =
+    ":host{all:initial;display:block}" +
+    ".confab{--_accent:var(--confab-accent,#1d4ed8);--_accent-fg:var(--confab-accent-text,#ffffff);" +
+    "--_z:var(--confab-z-index,2147483000);--_shadow:var(--confab-shadow,0 12px 40px rgba(0,0,0,.18))}" +
+    ".confab--theme-dark{--_accent:var(--confab-accent,#2563eb)}" +
+    "@media (prefers-color-scheme:dark){.confab--theme-auto{--_accent:var(--confab-accent,#2563eb)}}" +
+    ".confab__launcher{position:fixed;z-index:var(--_z);width:60px;height:60px;display:flex;" +
+    "align-items:center;justify-content:center;padding:0;border:0;border-radius:50%;cursor:pointer;" +
+    "box-sizing:border-box;color:var(--_accent-fg);background:var(--_accent);box-shadow:var(--_shadow)}" +
+    ".confab__launcher:focus-visible{outline:3px solid var(--_accent);outline-offset:2px}" +
+    ".confab__launcher[aria-busy=true]{cursor:progress}" +
+    ".confab--bottom-right .confab__launcher{right:16px;bottom:16px}" +
+    ".confab--bottom-left .confab__launcher{left:16px;bottom:16px}" +
+    ".confab--top-right .confab__launcher{right:16px;top:16px}" +
+    ".confab--top-left .confab__launcher{left:16px;top:16px}";
+  var sheet = null;
+  function launcherSheet() {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(LAUNCHER_CSS);
+    }
+    return sheet;
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+  /** The launcher's icon, the same as the widget's. */
+  function icon() {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "confab__launcher-icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    var path = document.createElementNS(SVG, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  /** `value` if it is one of `allowed` (after trimming, in any case), else the first. */
+  function pick(value, allowed) {
+    var v = String(value === null || value === undefined ? "" : value).trim().toLowerCase();
+    return allowed.indexOf(v) >= 0 ? v : allowed[0];
   }
 
   /** Strings stay strings; numbers, booleans, arrays and objects become JSON; null unsets. */
@@ -52,7 +114,7 @@
 
   class ConfabChat extends HTMLElement {
     static get observedAttributes() {
-      return NAMES;
+      return ALL;
     }
 
     constructor() {
@@ -62,12 +124,67 @@
       this._config = {};
       this._loading = false;
       this._destroyed = false;
+      this._facade = null;
     }
 
     connectedCallback() {
       if (this._widget || this._loading || this._destroyed) return;
+      if (this._lazy() && this._queue.length === 0) this._showFacade();
+      else this._load();
+    }
+
+    /** A setting as the widget will read it: setConfig's value over the attribute's. */
+    _setting(name) {
+      if (Object.prototype.hasOwnProperty.call(this._config, name)) return this._config[name];
+      return this.getAttribute(name);
+    }
+
+    /** Whether the widget waits to be used before it loads: launcher mode, not `loading="eager"`. */
+    _lazy() {
+      return pick(this._setting("mode"), ["launcher", "inline", "fullpage"]) === "launcher" &&
+        pick(this._setting("loading"), ["lazy", "eager"]) === "lazy";
+    }
+
+    /** Draws (or updates) the launcher button that stands in for the widget until it loads. */
+    _showFacade() {
+      var self = this;
+      if (!this._facade) {
+        var shadow = this.shadowRoot || this.attachShadow({ mode: "open" });
+        while (shadow.firstChild) shadow.removeChild(shadow.firstChild);
+        shadow.adoptedStyleSheets = [launcherSheet()];
+        var root = document.createElement("div");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "confab__launcher";
+        button.setAttribute("part", "launcher");
+        button.setAttribute("aria-label", "Open the chat");
+        button.setAttribute("aria-expanded", "false");
+        button.appendChild(icon());
+        button.addEventListener("click", function () { self.open(); });
+        // Likely to be clicked: fetch and compile the widget now, mount it on the click.
+        var prefetch = function () { load().catch(function () {}); };
+        ["pointerenter", "focus", "touchstart"].forEach(function (name) {
+          button.addEventListener(name, prefetch, { passive: true });
+        });
+        root.appendChild(button);
+        shadow.appendChild(root);
+        this._facade = { root: root, button: button };
+      }
+      var root = this._facade.root;
+      root.className = "confab confab--launcher confab--" +
+        pick(this._setting("position"), ["bottom-right", "bottom-left", "top-right", "top-left"]) +
+        " confab--theme-" + pick(this._setting("theme"), ["auto", "light", "dark"]);
+      var accent = String(this._setting("accent") || "").trim();
+      if (accent && CSS.supports("color", accent)) root.style.setProperty("--confab-accent", accent);
+      else root.style.removeProperty("--confab-accent");
+    }
+
+    /** Loads and mounts the widget (it replaces the facade), then runs what was queued. */
+    _load() {
+      if (this._widget || this._loading || this._destroyed || !this.isConnected) return;
       this._loading = true;
       var self = this;
+      if (this._facade) this._facade.button.setAttribute("aria-busy", "true");
       load().then(
         function (glue) {
           self._loading = false;
@@ -77,13 +194,22 @@
             if (self.hasAttribute(n)) config[n] = self.getAttribute(n);
           });
           Object.assign(config, self._config);
+          OWN.forEach(function (n) { delete config[n]; });
           self._widget = glue.mountWidget(self, config);
+          self._facade = null;
           var queue = self._queue;
           self._queue = [];
           queue.forEach(function (f) { f(self._widget); });
         },
         function (error) {
           self._loading = false;
+          if (self._facade) {
+            // Said on the button itself; the next click tries again.
+            var b = self._facade.button;
+            b.removeAttribute("aria-busy");
+            b.setAttribute("aria-label", "The chat could not be loaded. Try again");
+            b.title = "The chat could not be loaded. Try again";
+          }
           console.error("Confab: the widget could not be loaded from " + base, error);
           fire(self, "confab:error", {
             message: "The chat widget could not be loaded from " + base + ": " + error,
@@ -94,12 +220,25 @@
     }
 
     attributeChangedCallback(name, oldValue, value) {
-      if (oldValue === value || !this._widget) return;
-      var partial = {};
-      partial[name] = value;
-      this._widget.setConfig(partial);
+      if (oldValue === value) return;
+      if (this._widget) {
+        if (OWN.indexOf(name) >= 0) return;
+        var partial = {};
+        partial[name] = value;
+        this._widget.setConfig(partial);
+      } else if (this._facade) {
+        this._refresh();
+      }
     }
 
+    /** After a change of settings before the widget has loaded: redraw the facade, or load. */
+    _refresh() {
+      if (!this._facade) return;
+      if (this._lazy()) this._showFacade();
+      else this._load();
+    }
+
+    /** Runs `f` on the widget now, or once it has mounted. */
     _call(f) {
       if (this._destroyed) return undefined;
       if (this._widget) return f(this._widget);
@@ -107,28 +246,39 @@
       return undefined;
     }
 
-    open() { this._call(function (w) { w.open(); }); }
+    /** Like `_call`, and loads the widget if it has not started loading. */
+    _use(f) {
+      var out = this._call(f);
+      if (!this._widget) this._load();
+      return out;
+    }
+
+    open() { this._use(function (w) { w.open(); }); }
     close() { this._call(function (w) { w.close(); }); }
-    toggle() { this._call(function (w) { w.toggle(); }); }
+    toggle() { this._use(function (w) { w.toggle(); }); }
     stop() { this._call(function (w) { w.stop(); }); }
-    clear() { this._call(function (w) { w.clear(); }); }
+    clear() { this._use(function (w) { w.clear(); }); }
 
     /** Sends `text` as the user. Before the widget has loaded, it is queued and true returned. */
     send(text) {
       if (this._destroyed) return false;
       var t = String(text);
       if (this._widget) return this._widget.send(t);
-      this._queue.push(function (w) { w.send(t); });
+      this._use(function (w) { w.send(t); });
       return true;
     }
 
     setConfig(partial) {
       var c = normalize(partial);
       Object.assign(this._config, c);
-      this._call(function (w) { w.setConfig(c); });
+      var forWidget = Object.assign({}, c);
+      OWN.forEach(function (n) { delete forWidget[n]; });
+      this._call(function (w) { w.setConfig(forWidget); });
+      this._refresh();
     }
 
-    /** The conversation in the API's messages format plus each answer's state. */
+    /** The conversation in the API's messages format plus each answer's state; empty until the
+     *  widget has loaded (the `confab:ready` event). */
     messages() {
       return this._widget ? this._widget.messages() : [];
     }
@@ -170,7 +320,7 @@
   if (script) {
     var config = {};
     var any = false;
-    NAMES.forEach(function (n) {
+    ALL.forEach(function (n) {
       var v = script.getAttribute("data-" + n);
       if (v !== null) {
         config[n] = v;

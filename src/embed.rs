@@ -147,9 +147,12 @@ impl Widget {
         // Opening and closing, whether by the API or by the user, announce themselves.
         let host = self.host.clone();
         let open = self.open;
+        // The state now counts as the first: the loader may open the widget before the effect
+        // first runs.
+        let at_mount = open.get_untracked();
         Effect::new(move |previous: Option<bool>| {
             let now = open.get();
-            if previous.is_some_and(|p| p != now) {
+            if previous.unwrap_or(at_mount) != now {
                 dispatch(
                     &host,
                     if now { "confab:open" } else { "confab:close" },

@@ -69,15 +69,20 @@ pub fn App(
             };
         }
     });
-    // Opening the panel puts the cursor in the composer.
+    // Opening the panel puts the cursor in the composer. The state at mount counts as the first
+    // one: the embed loader may open a launcher widget before this effect first runs.
+    let open_at_mount = open.get_untracked();
     Effect::new(move |previous: Option<bool>| {
         let now = open.get();
-        if now && previous == Some(false) {
-            if let Some(el) = root.get() {
-                if let Ok(Some(t)) = el.query_selector("textarea") {
-                    let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
+        if now && !previous.unwrap_or(open_at_mount) {
+            // After this round of updates has shown the panel: a hidden textarea takes no focus.
+            request_animation_frame(move || {
+                if let Some(el) = root.get_untracked() {
+                    if let Ok(Some(t)) = el.query_selector("textarea") {
+                        let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
+                    }
                 }
-            }
+            });
         }
         now
     });

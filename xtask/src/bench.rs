@@ -242,6 +242,33 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
         t["confab"]["raw"], t["confab"]["gzip9"], t["confab"]["brotli11"],
         t["deep_chat"]["raw"], t["deep_chat"]["gzip9"], t["deep_chat"]["brotli11"]
     );
+    let l = &t["confab_launcher"];
+    if !l.is_null() {
+        let files = |v: &Value| {
+            v["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["file"].as_str())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        md += &format!(
+            "\nA host page with the script-tag launcher fetches the widget only when the launcher is \
+             first hovered, focused or clicked (the resources the browser fetched, measured):\n\n\
+             | launcher page | files | raw | gzip -9 | brotli -11 |\n|---|---|---|---|---|\n\
+             | before first use | {} | {} | {} | {} |\n| after the first open | {} | {} | {} | {} |\n\n\
+             The budget counts everything (the first row of the table above).\n",
+            files(&l["before_use"]),
+            l["before_use"]["raw"],
+            l["before_use"]["gzip9"],
+            l["before_use"]["brotli11"],
+            files(&l["on_open"]),
+            l["on_open"]["raw"],
+            l["on_open"]["gzip9"],
+            l["on_open"]["brotli11"],
+        );
+    }
     md += "\n## Cold start (navigation to the composer accepting input)\n\n| widget | median |\n|---|---|\n";
     for c in r["cold_start"].as_array().into_iter().flatten() {
         md += &format!(

@@ -141,8 +141,9 @@ async fn usable_at_320_pixels_wide() {
     browser
         .page_wait(
             "the panel",
-            &format!("!{w}.shadowRoot.querySelector('.confab__panel').hidden"),
-            SECS(5),
+            // open() loads the widget first: the launcher is confab.js's until then.
+            &format!("{w}.isOpen() && !{w}.shadowRoot.querySelector('.confab__panel').hidden"),
+            SECS(20),
         )
         .await;
     let fits = browser

@@ -44,6 +44,24 @@ async fn q_wait(browser: &Browser, what: &str, expr: &str) -> Value {
         .await
 }
 
+/// `page` (with the recorder and the built widget) served by the mock API at full speed, open in
+/// a fresh browser.
+async fn open_page(name: &str, page: &str, server_args: &[&str]) -> (Site, Server, Browser) {
+    let site = Site::new(
+        &[
+            (name, page.to_owned()),
+            ("recorder.js", RECORDER.to_owned()),
+        ],
+        true,
+    );
+    let mut args = vec!["--tokens-per-second", "0"];
+    args.extend_from_slice(server_args);
+    let server = Server::serving(&site.dir, &args);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/{name}", server.url)).await;
+    (site, server, browser)
+}
+
 fn events(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -109,9 +127,30 @@ async fn script_tag_from_another_origin_survives_a_hostile_page() {
         (0.0..40.0).contains(&r[2]) && (0.0..40.0).contains(&r[3]),
         "bottom-right: {r:?}"
     );
+    // Until it is used, the launcher is drawn by confab.js alone: the widget is not fetched.
+    const WIDGET_FETCHED: &str =
+        "performance.getEntriesByType('resource').some(e => /confab-widget/.test(e.name))";
+    assert_eq!(q(&browser, WIDGET_FETCHED).await, false);
     assert_eq!(
-        q(&browser, "sr(0).querySelector('.confab__panel').hidden").await,
-        true
+        q(&browser, "!!sr(0).querySelector('.confab__panel')").await,
+        false
+    );
+    // Hovering fetches it; only a click mounts it.
+    q(
+        &browser,
+        "sr(0).querySelector('.confab__launcher').dispatchEvent(new PointerEvent('pointerenter'))",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "the wasm fetched on hover",
+        "performance.getEntriesByType('resource').some(e => e.name.endsWith('confab-widget_bg.wasm'))",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "!!sr(0).querySelector('.confab__panel')").await,
+        false,
+        "hovering does not mount"
     );
 
     q(&browser, "sr(0).querySelector('.confab__launcher').click()").await;
@@ -309,17 +348,9 @@ async fn two_inline_instances_keep_separate_histories_across_a_reload() {
 
 #[tokio::test]
 async fn every_js_method_and_event() {
-    let page =
-        r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
-<script src="confab.js" defer></script></head><body><div id="slot"></div></body></html>"#
-            .to_string();
-    let site = Site::new(
-        &[("api.html", page), ("recorder.js", RECORDER.to_owned())],
-        true,
-    );
-    let server = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
-    let browser = Browser::start().await;
-    browser.goto(&format!("{}/api.html", server.url)).await;
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" defer></script></head><body><div id="slot"></div></body></html>"#;
+    let (_site, _server, browser) = open_page("api.html", page, &[]).await;
     browser
         .page_wait(
             "Confab",
@@ -333,9 +364,9 @@ async fn every_js_method_and_event() {
         .await;
     browser
         .page_wait(
-            "ready",
-            "__events.some(e => e.name === 'confab:ready')",
-            SECS(20),
+            "the launcher",
+            "__el.shadowRoot && __el.shadowRoot.querySelector('.confab__launcher')",
+            SECS(10),
         )
         .await;
     assert_eq!(browser.page("__el.tagName").await, "CONFAB-CHAT");
@@ -345,15 +376,25 @@ async fn every_js_method_and_event() {
         false,
         "launcher mode starts closed"
     );
+    assert_eq!(
+        browser.page("__events.length").await,
+        0,
+        "a launcher loads the widget when it is first used"
+    );
 
+    // open() loads it, mounts it and opens it, in that order.
     browser.page("__el.open()").await;
     browser
         .page_wait(
             "open",
             "__events.some(e => e.name === 'confab:open')",
-            SECS(5),
+            SECS(20),
         )
         .await;
+    assert_eq!(
+        events(&browser.page("__events").await),
+        ["confab:ready", "confab:open"]
+    );
     assert_eq!(browser.page("__el.isOpen()").await, true);
     browser.page("__el.close()").await;
     browser
@@ -498,40 +539,33 @@ async fn works_under_a_strict_content_security_policy() {
     let page = r##"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
 <script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-accent="#0a7d4f" data-persist="none" defer></script>
 </head><body><p>CSP page</p></body></html>"##;
-    let site = Site::new(
-        &[
-            ("csp.html", page.to_owned()),
-            ("recorder.js", RECORDER.to_owned()),
-        ],
-        true,
-    );
-    let server = Server::serving(
-        &site.dir,
-        &[
-            "--tokens-per-second",
-            "0",
-            "--header",
-            &format!("Content-Security-Policy: {csp}"),
-        ],
-    );
-    let browser = Browser::start().await;
-    browser.goto(&format!("{}/csp.html", server.url)).await;
+    let header = format!("Content-Security-Policy: {csp}");
+    let (_site, _server, browser) = open_page("csp.html", page, &["--header", &header]).await;
     q_wait(
         &browser,
         "the launcher",
         "sr(0) && sr(0).querySelector('.confab__launcher')",
     )
     .await;
+    let launcher_colour =
+        "getComputedStyle(sr(0).querySelector('.confab__launcher')).backgroundColor";
     assert_eq!(
-        q(
-            &browser,
-            "getComputedStyle(sr(0).querySelector('.confab__launcher')).backgroundColor"
-        )
-        .await,
+        q(&browser, launcher_colour).await,
         "rgb(10, 125, 79)",
-        "the stylesheet and the accent apply under the CSP"
+        "the launcher's stylesheet and the accent apply under the CSP"
     );
     q(&browser, "w(0).open()").await;
+    q_wait(
+        &browser,
+        "the widget",
+        "sr(0).querySelector('.confab__panel')",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, launcher_colour).await,
+        "rgb(10, 125, 79)",
+        "the widget's stylesheet and the accent apply under the CSP"
+    );
     q(&browser, "w(0).send('under csp')").await;
     q_wait(
         &browser,
@@ -552,5 +586,165 @@ async fn works_under_a_strict_content_security_policy() {
         json!([]),
         "no CSP violation"
     );
+    browser.close().await;
+}
+
+/// The computed look and place of a <confab-chat>'s launcher button.
+fn launcher_look(i: usize) -> String {
+    format!(
+        "(() => {{ const b = sr({i}).querySelector('.confab__launcher'); const s = getComputedStyle(b); \
+         const r = b.getBoundingClientRect(); \
+         return [r.x, r.y, r.width, r.height, s.backgroundColor, s.color, s.borderRadius, s.boxShadow, \
+                 s.zIndex, s.cursor, s.position].join(' | '); }})()"
+    )
+}
+
+#[tokio::test]
+async fn the_launcher_looks_the_same_before_and_after_the_widget_loads() {
+    // Two launchers with the same settings in the same place: the first waits to be used (its
+    // button is confab.js's facade), the second loads at once (its button is the widget's).
+    let page = r##"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" defer></script></head><body>
+<confab-chat endpoint="/v1" model="mock-echo" persist="none" position="top-left" theme="dark" accent="#c026d3"></confab-chat>
+<confab-chat loading="eager" endpoint="/v1" model="mock-echo" persist="none" position="top-left" theme="dark" accent="#c026d3"></confab-chat>
+</body></html>"##;
+    let (_site, _server, browser) = open_page("twins.html", page, &[]).await;
+    q_wait(
+        &browser,
+        "the eager widget",
+        "sr(1) && sr(1).querySelector('.confab__panel')",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "!!sr(0).querySelector('.confab__panel')").await,
+        false,
+        "the lazy one is still a facade"
+    );
+    assert_eq!(
+        q(
+            &browser,
+            "sr(1).querySelectorAll('.confab__problem').length"
+        )
+        .await,
+        0,
+        "`loading` is the loader's setting, not a problem for the widget"
+    );
+    let facade = q(&browser, &launcher_look(0)).await;
+    assert_eq!(facade, q(&browser, &launcher_look(1)).await);
+    assert!(
+        facade.as_str().unwrap().contains("rgb(192, 38, 211)"),
+        "{facade}"
+    );
+
+    // Settings changed before the widget loads redraw the facade.
+    let change = "{position: 'bottom-left', theme: 'light', accent: null}";
+    q(&browser, &format!("w(0).setConfig({change})")).await;
+    q(&browser, &format!("w(1).setConfig({change})")).await;
+    q_wait(
+        &browser,
+        "the widget's launcher moved",
+        "sr(1).querySelector('.confab__launcher').getBoundingClientRect().y > 100",
+    )
+    .await;
+    let facade = q(&browser, &launcher_look(0)).await;
+    assert_eq!(facade, q(&browser, &launcher_look(1)).await);
+    assert!(
+        facade.as_str().unwrap().contains("rgb(29, 78, 216)"),
+        "the default accent: {facade}"
+    );
+    assert_eq!(
+        q(&browser, "!!sr(0).querySelector('.confab__panel')").await,
+        false
+    );
+
+    // A click mounts the widget, opens it and puts the cursor in its composer.
+    q(&browser, "sr(0).querySelector('.confab__launcher').click()").await;
+    q_wait(
+        &browser,
+        "the first widget open",
+        "w(0).isOpen() && sr(0).activeElement === sr(0).querySelector('textarea')",
+    )
+    .await;
+    assert_eq!(
+        q(
+            &browser,
+            "sr(0).querySelector('.confab__launcher').getAttribute('aria-expanded')"
+        )
+        .await,
+        "true"
+    );
+    assert_eq!(q(&browser, "w(1).isOpen()").await, false);
+    assert_eq!(
+        q(
+            &browser,
+            "sr(0).querySelectorAll('.confab__problem').length"
+        )
+        .await,
+        0
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_launcher_whose_widget_cannot_load_says_so_and_tries_again() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-persist="none" defer></script>
+</head><body><p>A host page.</p></body></html>"#;
+    let (site, _server, browser) = open_page("broken.html", page, &[]).await;
+    // The WebAssembly is missing (a half-finished deploy, a CDN error).
+    let wasm = site.dir.join("confab-widget_bg.wasm");
+    let parked = site.dir.join("parked.wasm");
+    std::fs::rename(&wasm, &parked).expect("park the wasm");
+    q_wait(
+        &browser,
+        "the launcher",
+        "sr(0) && sr(0).querySelector('.confab__launcher')",
+    )
+    .await;
+    q(&browser, "sr(0).querySelector('.confab__launcher').click()").await;
+    let error = q_wait(
+        &browser,
+        "the error event",
+        "__events.filter(e => e.name === 'confab:error').map(e => e.detail)[0]",
+    )
+    .await;
+    assert_eq!(error["code"], "load_failed");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The chat widget could not be loaded from"),
+        "{error}"
+    );
+    let button = "sr(0).querySelector('.confab__launcher')";
+    assert_eq!(
+        q(&browser, &format!("{button}.getAttribute('aria-label')")).await,
+        "The chat could not be loaded. Try again"
+    );
+    assert_eq!(
+        q(&browser, &format!("{button}.hasAttribute('aria-busy')")).await,
+        false
+    );
+
+    // Once the file is back, the next click loads, mounts and opens the widget.
+    std::fs::rename(&parked, &wasm).expect("restore the wasm");
+    q(&browser, &format!("{button}.click()")).await;
+    q_wait(
+        &browser,
+        "the widget open",
+        "w(0).isOpen() && !sr(0).querySelector('.confab__panel').hidden",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, &format!("{button}.getAttribute('aria-label')")).await,
+        "Close the chat"
+    );
+    q(&browser, "w(0).send('loaded at last')").await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
     browser.close().await;
 }

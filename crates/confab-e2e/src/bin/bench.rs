@@ -427,6 +427,42 @@ fn sizes(files: &[(&str, PathBuf)]) -> Value {
     json!({"files": out, "raw": totals.0, "gzip9": totals.1, "brotli11": totals.2})
 }
 
+/// What a host page with the script-tag launcher loads of Confab's files: before the launcher is
+/// used (`before_use`), and once it has been clicked open (`on_open`). Taken from the browser's
+/// own list of the resources it fetched; the sizes are the files' in `dist`.
+async fn launcher_transfer(b: &Browser, base: &str, dist: &std::path::Path) -> Value {
+    let fetched = "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.slice(1));";
+    let ours = |v: Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str())
+            .filter(|n| dist.join(n).is_file())
+            .map(str::to_owned)
+            .collect()
+    };
+    let measure = |names: &[String]| {
+        let files: Vec<(&str, PathBuf)> =
+            names.iter().map(|n| (n.as_str(), dist.join(n))).collect();
+        sizes(&files)
+    };
+    b.goto(&format!("{base}/launcher.html")).await;
+    let launcher = "document.querySelector('confab-chat') && document.querySelector('confab-chat').shadowRoot                     && document.querySelector('confab-chat').shadowRoot.querySelector('.confab__launcher')";
+    wait(b, &format!("!!({launcher})"), Duration::from_secs(30)).await;
+    // A second for anything the page would go on to fetch by itself.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = ours(b.js(fetched, vec![]).await);
+    js(b, &format!("({launcher}).click()")).await;
+    wait(
+        b,
+        "document.querySelector('confab-chat').isOpen()",
+        Duration::from_secs(30),
+    )
+    .await;
+    let after = ours(b.js(fetched, vec![]).await);
+    json!({"before_use": measure(&before), "on_open": measure(&after)})
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -617,7 +653,7 @@ async fn main() {
     let dist = confab_e2e::dist();
     let full_tokens = if quick { 5_000 } else { 20_000 };
 
-    let transfer = json!({
+    let mut transfer = json!({
         "confab": sizes(&[
             ("confab.js", dist.join("confab.js")),
             ("confab-widget.js", dist.join("confab-widget.js")),
@@ -648,6 +684,13 @@ async fn main() {
         ),
         ("long.html", long_page()),
         ("echo.html", confab_page("mock-echo", "persist=\"none\"")),
+        (
+            "launcher.html",
+            r#"<!doctype html><html><head><meta charset="utf-8">
+<script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-persist="none" defer></script>
+</head><body><p>A host page.</p></body></html>"#
+                .to_owned(),
+        ),
     ];
     files.push((
         "deepChat.bundle.js",
@@ -681,12 +724,19 @@ async fn main() {
         browser.close().await;
         return;
     }
+    if args.iter().any(|a| a == "--launcher-only") {
+        println!("{}", launcher_transfer(&browser, &fast.url, &dist).await);
+        browser.close().await;
+        return;
+    }
     if paced_only {
         let r = stream_runs(&browser, &paced.url, Widget::Confab, "paced.html", "paced").await;
         println!("paced median: {}", r["median"]);
         browser.close().await;
         return;
     }
+    transfer["confab_launcher"] = launcher_transfer(&browser, &fast.url, &dist).await;
+    println!("launcher transfer: {}", transfer["confab_launcher"]);
     let mut cold = Vec::new();
     for &w in widgets {
         let r = cold_start(&browser, &fast.url, w).await;

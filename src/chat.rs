@@ -61,6 +61,8 @@ pub struct Chat {
     pub announcement: RwSignal<String>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<MessageId>,
+    /// How many times the conversation was replaced by [`Chat::restore`].
+    restores: StoredValue<u32>,
     listener: StoredValue<Option<Listener>, LocalStorage>,
     /// The owner the chat was made in. Message signals are created in it, not in whatever
     /// component handled the event that made them: a Regenerate button's owner is disposed
@@ -79,6 +81,7 @@ impl Chat {
             announcement: RwSignal::new(String::new()),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new(0),
+            restores: StoredValue::new(0),
             listener: StoredValue::new_local(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
         }
@@ -170,13 +173,13 @@ impl Chat {
 
     /// Shows another version of the conversation from message `id` on (see
     /// `confab_core::versions`). Not while an answer is coming.
-    pub fn switch_version(&self, id: MessageId, target: usize) {
+    /// Shows another version of the conversation from message `id` on; returns the id of the
+    /// message now in its place.
+    pub fn switch_version(&self, id: MessageId, target: usize) -> Option<MessageId> {
         if self.busy.get_untracked() {
-            return;
+            return None;
         }
-        let Some(pos) = self.position(id) else {
-            return;
-        };
+        let pos = self.position(id)?;
         let tail: Vec<MessageHandle> = versions::switch(self.split_off(pos), target)
             .into_iter()
             .map(|m| MessageHandle {
@@ -184,8 +187,10 @@ impl Chat {
                 data: self.message_signal(m),
             })
             .collect();
+        let now = tail.first().map(|h| h.id);
         self.messages.update(|v| v.extend(tail));
         self.emit(ChatEvent::Changed);
+        now
     }
 
     /// Stops the answer being streamed (or a pending retry); what arrived is kept.
@@ -216,7 +221,14 @@ impl Chat {
             })
             .collect();
         self.next_id.set_value(max_id);
+        self.restores.update_value(|n| *n += 1);
         self.messages.set(handles);
+    }
+
+    /// How many times the conversation was replaced as a whole (restored, or another one opened):
+    /// a list that changes without this changing is the same conversation, edited.
+    pub fn restores(&self) -> u32 {
+        self.restores.get_value()
     }
 
     /// Deletes one message (not one that is still streaming).

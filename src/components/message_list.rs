@@ -3,8 +3,6 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
-use confab_core::Message;
-
 use crate::chat::{Chat, MessageHandle};
 use crate::components::message_view::MessageView;
 
@@ -30,7 +28,7 @@ const EARLIER_SLACK: i32 = 400;
 type Observer = (web_sys::ResizeObserver, Closure<dyn FnMut()>);
 
 #[derive(Clone, Copy)]
-struct Follow {
+pub(crate) struct Follow {
     log: NodeRef<html::Div>,
     /// The reader is at the bottom (or asked to jump there).
     following: RwSignal<bool>,
@@ -124,6 +122,12 @@ impl Follow {
         self.following.set(true);
         self.stick();
     }
+
+    /// The reader looks at something other than the end (say, a version they switched to): the
+    /// list stops following until they scroll back to the bottom.
+    pub(crate) fn stay(&self) {
+        self.following.set(false);
+    }
 }
 
 /// The conversation. Only adding or removing a message re-runs this list; a streamed token
@@ -141,6 +145,7 @@ pub fn MessageList() -> impl IntoView {
         stuck_at: StoredValue::new(0),
         held: StoredValue::new_local(None),
     };
+    provide_context(follow);
     let content = NodeRef::<html::Div>::new();
     let observer = StoredValue::new_local(None::<Observer>);
     content.on_load(move |el| observer.set_value(follow.observe(&el)));
@@ -158,9 +163,9 @@ pub fn MessageList() -> impl IntoView {
     let shown = StoredValue::new(Shown::default());
     let earlier_shown = RwSignal::new(0u32);
     let from = move |v: &Vec<MessageHandle>| {
-        let first = v.first().map(|h| h.data);
+        let restores = chat.restores();
         shown
-            .try_update_value(|s| s.update(v.len(), first))
+            .try_update_value(|s| s.update(v.len(), restores))
             .unwrap_or(0)
     };
     let each = move || {
@@ -229,22 +234,22 @@ pub fn MessageList() -> impl IntoView {
 /// Which part of the conversation is rendered: messages before `from` are not, yet.
 #[derive(Default)]
 struct Shown {
-    len: usize,
-    first: Option<RwSignal<Message>>,
+    /// [`Chat::restores`] when the list was last seen; `None` before that.
+    restores: Option<u32>,
     from: usize,
 }
 
 impl Shown {
-    /// The list is now `len` long, starting with `first`: where rendering starts. A list that
-    /// was replaced or grew by many at once starts with its newest messages; one that grows
-    /// message by message keeps what it shows.
-    fn update(&mut self, len: usize, first: Option<RwSignal<Message>>) -> usize {
-        let replaced = first != self.first && self.len > 0;
-        if replaced || len > self.len + FIRST_SHOWN {
+    /// The list is now `len` long, and the chat has been restored `restores` times: where
+    /// rendering starts. A conversation seen for the first time (restored, opened, or this list
+    /// just made) starts with its newest messages. Changes within one conversation keep what
+    /// is rendered: new messages are added below it, and switching to another version (which
+    /// may be far longer) keeps the message switched, and what was above it, rendered.
+    fn update(&mut self, len: usize, restores: u32) -> usize {
+        if self.restores != Some(restores) {
+            self.restores = Some(restores);
             self.from = len.saturating_sub(FIRST_SHOWN);
         }
-        self.len = len;
-        self.first = first;
         self.from = self.from.min(len);
         self.from
     }

@@ -242,6 +242,71 @@ async fn earlier_versions_stay_reachable_across_reloads() {
     browser.close().await;
 }
 
+/// Switching back to a version much longer than the one shown keeps the switched message
+/// rendered and in view, with the focus on the same button: the list's windowing (long
+/// conversations render their newest 30 messages first) is for conversations that appear, not
+/// for versions.
+#[tokio::test]
+async fn switching_to_a_long_version_keeps_the_switch_in_view_and_focused() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-echo&persist=none").await;
+    for i in 0..17 {
+        ask_and_wait(&browser, &format!("message {i}")).await;
+    }
+    open_edit_box(&browser).await;
+    resend_edited_first_message(&browser).await;
+    browser
+        .eval("(root.querySelector('.confab__msg--user .confab__versions-prev').focus(), true)")
+        .await;
+    click_and_wait(
+        &browser,
+        ".confab__msg--user .confab__versions-prev",
+        "version 1",
+        "root.querySelectorAll('.confab__msg').length === 34",
+    )
+    .await;
+    let first = "root.querySelector('.confab__msg')";
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{first}.querySelector('.confab__content').textContent"
+            ))
+            .await,
+        "message 0",
+        "the whole version is rendered, from the message switched"
+    );
+    assert_eq!(browser.eval(VERSIONS).await[0], "Version 1 / 2");
+    let focused = browser
+        .wait_for(
+            "the focus on the new switch",
+            &format!(
+                "root.activeElement && root.activeElement.classList.contains('confab__versions-prev')                  && root.activeElement.closest('.confab__msg') === {first}"
+            ),
+            SECS(3),
+        )
+        .await;
+    assert_eq!(focused, true);
+    let in_view = browser
+        .eval(
+            "(() => { const b = root.activeElement.getBoundingClientRect();              const l = root.querySelector('.confab__log').getBoundingClientRect();              return b.top >= l.top && b.bottom <= l.bottom; })()",
+        )
+        .await;
+    assert_eq!(in_view, true, "the switch is in view");
+
+    // Back to the short version, by keyboard: the focus follows again.
+    browser.type_keys(ENTER).await;
+    browser
+        .wait_for(
+            "version 2",
+            "root.querySelectorAll('.confab__msg').length === 2              && root.activeElement && root.activeElement.classList.contains('confab__versions-prev')",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(browser.eval(VERSIONS).await[0], "Version 2 / 2");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn copy_buttons_give_feedback() {
     let server = Server::start(&["--tokens-per-second", "0"]);

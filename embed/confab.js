@@ -18,7 +18,12 @@
   "use strict";
   if (window.Confab) return;
 
+  // A module script (`<script type="module">`) has no currentScript: its tag is found by name.
   var script = document.currentScript;
+  if (!script) {
+    var tags = document.querySelectorAll('script[src*="confab.js"]');
+    script = tags.length ? tags[tags.length - 1] : null;
+  }
   var base = new URL(".", (script && script.src) || document.baseURI).href;
 
   /** Every setting, as attributes spell it. */

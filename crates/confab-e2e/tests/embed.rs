@@ -748,3 +748,38 @@ async fn a_launcher_whose_widget_cannot_load_says_so_and_tries_again() {
     .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_module_script_tag_from_another_origin_works_too() {
+    let assets = Server::start(&["--tokens-per-second", "0"]);
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script type="module" src="{a}/confab.js" data-endpoint="{a}/v1" data-model="mock-echo" data-persist="none"></script>
+</head><body><p>A host page.</p></body></html>"#,
+        a = assets.url
+    );
+    let (_site, _server, browser) = open_page("module.html", &page, &[]).await;
+    q_wait(
+        &browser,
+        "the launcher",
+        "sr(0) && sr(0).querySelector('.confab__launcher')",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "Confab.base").await,
+        format!("{}/", assets.url),
+        "assets load from next to confab.js, not from the page"
+    );
+    q(&browser, "w(0).send('as a module')").await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "w(0).messages()[1].content").await,
+        "as a module"
+    );
+    browser.close().await;
+}

@@ -67,6 +67,9 @@
     "box-sizing:border-box;color:var(--_accent-fg);background:var(--_accent);box-shadow:var(--_shadow)}" +
     ".confab__launcher:focus-visible{outline:3px solid var(--_accent);outline-offset:2px}" +
     ".confab__launcher[aria-busy=true]{cursor:progress}" +
+    ".confab__launcher[aria-busy=true] svg{animation:confab-loading 1s ease-in-out infinite}" +
+    "@keyframes confab-loading{50%{opacity:.35}}" +
+    "@media (prefers-reduced-motion:reduce){.confab__launcher[aria-busy=true] svg{animation:none;opacity:.6}}" +
     ".confab--bottom-right .confab__launcher{right:16px;bottom:16px}" +
     ".confab--bottom-left .confab__launcher{left:16px;bottom:16px}" +
     ".confab--top-right .confab__launcher{right:16px;top:16px}" +

@@ -59,6 +59,9 @@ pub struct Chat {
     pub notice: RwSignal<Option<String>>,
     /// The last finished answer, for the polite live region (tokens are not announced).
     pub announcement: RwSignal<String>,
+    /// What is typed in the composer and not sent yet. It lives here, not in the composer, so
+    /// it survives the composer (Settings and History replace it while they are open).
+    pub draft: RwSignal<String>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<MessageId>,
     /// How many times the conversation was replaced by [`Chat::restore`].
@@ -79,6 +82,7 @@ impl Chat {
             config: RwSignal::new(config),
             notice: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
+            draft: RwSignal::new(String::new()),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new(0),
             restores: StoredValue::new(0),

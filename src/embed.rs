@@ -85,6 +85,7 @@ impl Widget {
         };
         widget.load_remembered_key();
         widget.load_history();
+        widget.keep_draft();
         widget.connect_events();
         dispatch(&widget.host, "confab:ready", &JsValue::NULL);
         widget
@@ -105,6 +106,24 @@ impl Widget {
 
     fn load_history(&self) {
         self.library.load();
+    }
+
+    /// The unsent text in the composer survives a reload, where conversations do.
+    fn keep_draft(&self) {
+        let chat = self.chat;
+        let (persist, storage_key) = chat
+            .config
+            .with_untracked(|c| (c.persist, c.storage_key.clone()));
+        chat.draft.set(storage::load_draft(persist, &storage_key));
+        Effect::new(move |previous: Option<()>| {
+            let (persist, storage_key) = chat.config.with(|c| (c.persist, c.storage_key.clone()));
+            chat.draft.with(|text| {
+                // The first run would only write back what was just read.
+                if previous.is_some() {
+                    storage::save_draft(persist, &storage_key, text);
+                }
+            });
+        });
     }
 
     fn connect_events(&self) {

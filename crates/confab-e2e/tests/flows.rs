@@ -307,6 +307,84 @@ async fn switching_to_a_long_version_keeps_the_switch_in_view_and_focused() {
     browser.close().await;
 }
 
+/// A draft is kept while Settings or History is open and across reloads, and the text box
+/// grows with it.
+#[tokio::test]
+async fn the_draft_survives_settings_history_and_reloads_and_the_box_fits_it() {
+    const INPUT: &str = "root.querySelector('.confab__input')";
+    const DRAFT: &str = "line 1\nline 2\nline 3\nline 4";
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let query = "model=mock-echo&storage-key=draft";
+    open(&browser, &server, query).await;
+    let one_line = browser.eval(&format!("{INPUT}.offsetHeight")).await;
+    let one_line = one_line.as_f64().unwrap();
+    browser
+        .eval(&format!(
+            "({INPUT}.value = {DRAFT:?}, {INPUT}.dispatchEvent(new Event('input')), true)"
+        ))
+        .await;
+    let grown = browser
+        .wait_for(
+            "the box grown to four lines",
+            &format!("{INPUT}.offsetHeight >= {one_line} + 50 && {INPUT}.offsetHeight"),
+            SECS(3),
+        )
+        .await;
+
+    for pane in ["settings", "history"] {
+        let button = format!("(root.querySelector('.confab__{pane}-btn').click(), true)");
+        browser.eval(&button).await;
+        browser.wait_for(pane, &format!("!{INPUT}"), SECS(3)).await;
+        browser.eval(&button).await;
+        browser
+            .wait_for(
+                "the composer again, fitted",
+                &format!("{INPUT} && {INPUT}.offsetHeight === {grown}"),
+                SECS(3),
+            )
+            .await;
+        assert_eq!(
+            browser.eval(&format!("{INPUT}.value")).await,
+            DRAFT,
+            "after {pane}"
+        );
+    }
+
+    open(&browser, &server, query).await;
+    browser
+        .wait_for(
+            "the draft after a reload",
+            &format!("{INPUT} && {INPUT}.value === {DRAFT:?} && {INPUT}.offsetHeight === {grown}"),
+            SECS(5),
+        )
+        .await;
+
+    // Sent, the draft is gone (also after a reload) and the box is one line again.
+    browser
+        .eval("(root.querySelector('.confab__send').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!(
+                "{STATE} === 'done' && {INPUT}.value === '' && {INPUT}.offsetHeight === {one_line}"
+            ),
+            SECS(10),
+        )
+        .await;
+    open(&browser, &server, query).await;
+    browser
+        .wait_for(
+            "the conversation after a reload",
+            &format!("{STATE} === 'done'"),
+            SECS(5),
+        )
+        .await;
+    assert_eq!(browser.eval(&format!("{INPUT}.value")).await, "");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn copy_buttons_give_feedback() {
     let server = Server::start(&["--tokens-per-second", "0"]);

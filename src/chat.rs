@@ -62,6 +62,9 @@ pub struct Chat {
     /// What is typed in the composer and not sent yet. It lives here, not in the composer, so
     /// it survives the composer (Settings and History replace it while they are open).
     pub draft: RwSignal<String>,
+    /// What the last Clear removed, while it can still be undone (until something is sent or
+    /// another conversation is opened).
+    pub cleared: RwSignal<Option<Vec<Message>>>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<MessageId>,
     /// How many times the conversation was replaced by [`Chat::restore`].
@@ -83,6 +86,7 @@ impl Chat {
             notice: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
+            cleared: RwSignal::new(None),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new(0),
             restores: StoredValue::new(0),
@@ -148,6 +152,9 @@ impl Chat {
         if self.busy.get_untracked() || text.trim().is_empty() {
             return false;
         }
+        if self.cleared.with_untracked(Option::is_some) {
+            self.cleared.set(None);
+        }
         let id = self.fresh_id();
         let mut message = Message::text(id, Role::User, text);
         message.versions = versions.map(Box::new);
@@ -210,6 +217,9 @@ impl Chat {
     /// streaming when it was saved can never finish now: it is marked incomplete.
     pub fn restore(&self, messages: Vec<Message>) {
         self.stop();
+        if self.cleared.with_untracked(Option::is_some) {
+            self.cleared.set(None);
+        }
         // Ids stay unique across versions too: a version shown later keeps its ids.
         let max_id = confab_core::message::max_id(&messages);
         let handles = messages
@@ -261,11 +271,25 @@ impl Chat {
         self.send_version(text, versions)
     }
 
-    /// Removes every message, stopping an answer in progress.
+    /// Removes every message, stopping an answer in progress; [`Chat::undo_clear`] brings them
+    /// back.
     pub fn clear(&self) {
         self.stop();
+        let removed = self.snapshot();
+        if removed.is_empty() {
+            return;
+        }
         self.messages.set(Vec::new());
+        self.cleared.set(Some(removed));
         self.emit(ChatEvent::Changed);
+    }
+
+    /// Brings back what the last Clear removed.
+    pub fn undo_clear(&self) {
+        if let Some(messages) = self.cleared.try_update(Option::take).flatten() {
+            self.restore(messages);
+            self.emit(ChatEvent::Changed);
+        }
     }
 
     /// Asks again for the last answer. The last assistant message is replaced, and kept as an

@@ -176,8 +176,10 @@ impl Library {
             return;
         };
         let messages = self.chat.snapshot();
-        if messages.is_empty() {
-            return; // An empty new conversation is not worth a place in the list yet.
+        // An empty new conversation is not worth a place in the list yet; a cleared one is
+        // written empty, or its messages would come back with the next page.
+        if messages.is_empty() && self.chat.cleared.with_untracked(Option::is_none) {
+            return;
         }
         if let Err(p) = storage::save_conversation(persist, &key, &id, &messages) {
             self.report(p);

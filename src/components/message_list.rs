@@ -214,6 +214,12 @@ pub fn MessageList() -> impl IntoView {
                 </Show>
                 <Show when=empty>
                     <div class="confab__empty">
+                        <Show when=move || chat.cleared.with(Option::is_some)>
+                            <p class="confab__cleared" role="status">
+                                "The conversation was cleared. "
+                                <button type="button" class="confab__link-btn confab__undo" on:click=move |_| chat.undo_clear()>"Undo"</button>
+                            </p>
+                        </Show>
                         {move || greeting().map(|g| view! { <p class="confab__greeting">{g}</p> })}
                         <p>"Ask anything. You are chatting with " <strong>{model}</strong> "."</p>
                     </div>

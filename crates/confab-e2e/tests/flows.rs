@@ -385,6 +385,76 @@ async fn the_draft_survives_settings_history_and_reloads_and_the_box_fits_it() {
     browser.close().await;
 }
 
+/// Clear can be undone until something else is sent, and what it leaves (empty, or undone) is
+/// what the next page shows.
+#[tokio::test]
+async fn clear_can_be_undone_and_both_last_across_reloads() {
+    const COUNT: &str = "root.querySelectorAll('.confab__msg').length";
+    const UNDO: &str = "root.querySelector('.confab__undo')";
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let query = "model=mock-echo&storage-key=clear";
+    open(&browser, &server, query).await;
+    ask_and_wait(&browser, "keep me").await;
+    let clear = "(root.querySelector('.confab__clear').click(), true)";
+
+    browser.eval(clear).await;
+    browser
+        .wait_for(
+            "the undo offer",
+            &format!("{COUNT} === 0 && {UNDO}"),
+            SECS(3),
+        )
+        .await;
+    browser.eval(&format!("({UNDO}.click(), true)")).await;
+    browser
+        .wait_for(
+            "the messages back",
+            &format!("{COUNT} === 2 && !{UNDO}"),
+            SECS(3),
+        )
+        .await;
+    assert_eq!(browser.eval(CONTENTS).await, json!(["keep me", "keep me"]));
+    open(&browser, &server, query).await;
+    browser
+        .wait_for("the undone clear, kept", &format!("{COUNT} === 2"), SECS(5))
+        .await;
+
+    // Cleared for good: a reload does not bring the messages back.
+    browser.eval(clear).await;
+    browser
+        .wait_for("cleared", &format!("{COUNT} === 0 && {UNDO}"), SECS(3))
+        .await;
+    open(&browser, &server, query).await;
+    browser
+        .wait_for(
+            "the page after a reload",
+            "root.querySelector('.confab__empty')",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(browser.eval(COUNT).await, 0);
+    assert_eq!(
+        browser.eval(&format!("!!{UNDO}")).await,
+        false,
+        "nothing to undo on a new page"
+    );
+
+    // Sending ends the offer.
+    ask_and_wait(&browser, "new start").await;
+    browser.eval(clear).await;
+    browser
+        .wait_for("cleared", &format!("{COUNT} === 0 && {UNDO}"), SECS(3))
+        .await;
+    ask_and_wait(&browser, "after clear").await;
+    assert_eq!(browser.eval(&format!("!!{UNDO}")).await, false);
+    assert_eq!(
+        browser.eval(CONTENTS).await,
+        json!(["after clear", "after clear"])
+    );
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn copy_buttons_give_feedback() {
     let server = Server::start(&["--tokens-per-second", "0"]);

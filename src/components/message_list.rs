@@ -186,6 +186,18 @@ pub fn MessageList() -> impl IntoView {
         shown.update_value(|s| s.earlier());
         earlier_shown.update(|n| *n += 1);
     };
+    // The browser's find in page (Ctrl+F, ⌘F) finds only what is rendered: pressed while the
+    // focus is in this widget, it renders the whole conversation first (the key still opens the
+    // browser's find bar). The message being read stays in place.
+    let find = window_event_listener(leptos::ev::keydown, move |ev| {
+        let find_key = (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("f");
+        if find_key && shown.with_value(|s| s.from) > 0 && focus_within(follow.log) {
+            follow.hold_place();
+            shown.update_value(|s| s.from = 0);
+            earlier_shown.update(|n| *n += 1);
+        }
+    });
+    on_cleanup(move || find.remove());
     let on_scroll = move || {
         follow.on_scroll();
         if follow
@@ -234,6 +246,30 @@ pub fn MessageList() -> impl IntoView {
             </Show>
             <div class="confab__live" aria-live="polite" role="status">{move || chat.announcement.get()}</div>
         </div>
+    }
+}
+
+/// Whether the focus is in the panel around `log` (in the widget's shadow root, or in the
+/// document when there is none).
+fn focus_within(log: NodeRef<html::Div>) -> bool {
+    let Some(el) = log.get_untracked() else {
+        return false;
+    };
+    let root = el.get_root_node();
+    let active = match root.dyn_ref::<web_sys::ShadowRoot>() {
+        Some(shadow) => shadow.active_element(),
+        None => web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element()),
+    };
+    let scope = el
+        .closest(".confab__panel")
+        .ok()
+        .flatten()
+        .or_else(|| el.parent_element().and_then(|p| p.parent_element()));
+    match (active, scope) {
+        (Some(active), Some(scope)) => scope.contains(Some(&active)),
+        _ => false,
     }
 }
 

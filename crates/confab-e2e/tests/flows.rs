@@ -735,11 +735,10 @@ async fn storage_that_is_unavailable_is_reported_and_the_chat_still_works() {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn a_long_conversation_opens_at_its_end_and_scrolling_up_shows_earlier_messages() {
-    let server = Server::start(&[]);
-    let browser = Browser::start().await;
-    open(&browser, &server, "storage-key=long").await;
+/// Opens the page with a stored conversation of 120 messages ("message number 0" to 119), and
+/// waits for its newest message.
+async fn open_long_conversation(browser: &Browser, server: &Server) {
+    open(browser, server, "storage-key=long").await;
     let messages: Vec<serde_json::Value> = (0..120)
         .map(|i| {
             serde_json::json!({"id": i + 1, "role": if i % 2 == 0 { "user" } else { "assistant" },
@@ -755,11 +754,20 @@ async fn a_long_conversation_opens_at_its_end_and_scrolling_up_shows_earlier_mes
                 .into()],
         )
         .await;
-    open(&browser, &server, "storage-key=long").await;
-    let count = "root.querySelectorAll('.confab__msg').length";
+    open(browser, server, "storage-key=long").await;
     browser
         .wait_for("the newest message", "(last('.confab__msg') || {}).textContent && last('.confab__msg').textContent.includes('message number 119')", SECS(5))
         .await;
+}
+
+const COUNT: &str = "root.querySelectorAll('.confab__msg').length";
+
+#[tokio::test]
+async fn a_long_conversation_opens_at_its_end_and_scrolling_up_shows_earlier_messages() {
+    let server = Server::start(&[]);
+    let browser = Browser::start().await;
+    open_long_conversation(&browser, &server).await;
+    let count = COUNT;
     let first_shown = browser.eval(count).await.as_u64().unwrap();
     assert!(
         first_shown < 120,
@@ -813,6 +821,38 @@ async fn a_long_conversation_opens_at_its_end_and_scrolling_up_shows_earlier_mes
         browser.eval("root.querySelector('.confab__earlier')").await,
         serde_json::Value::Null,
         "nothing left to show"
+    );
+    browser.close().await;
+}
+
+/// The browser's find in page can only find rendered text: Ctrl+F in the widget renders the
+/// whole conversation, and the reader stays where they were.
+#[tokio::test]
+async fn find_in_page_renders_the_whole_conversation() {
+    let server = Server::start(&[]);
+    let browser = Browser::start().await;
+    open_long_conversation(&browser, &server).await;
+    let first_shown = browser.eval(COUNT).await.as_u64().unwrap();
+    assert!(first_shown < 120, "{first_shown}");
+    // Ctrl held (U+E009) while F is pressed, then released (U+E000).
+    browser.type_in_composer("\u{E009}f\u{E000}").await;
+    browser
+        .wait_for("every message", &format!("{COUNT} === 120"), SECS(5))
+        .await;
+    let newest_in_view = browser
+        .wait_for(
+            "the newest message in view",
+            "(() => { const l = root.querySelector('.confab__log').getBoundingClientRect(); \
+             const r = last('.confab__msg').getBoundingClientRect(); \
+             return r.bottom > l.top && r.top < l.bottom; })()",
+            SECS(3),
+        )
+        .await;
+    assert_eq!(newest_in_view, true, "the reader stays at the end");
+    assert_eq!(
+        browser.eval("root.querySelector('textarea').value").await,
+        "",
+        "the key typed nothing"
     );
     browser.close().await;
 }

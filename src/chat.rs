@@ -183,9 +183,8 @@ impl Chat {
     }
 
     /// Shows another version of the conversation from message `id` on (see
-    /// `confab_core::versions`). Not while an answer is coming.
-    /// Shows another version of the conversation from message `id` on; returns the id of the
-    /// message now in its place.
+    /// `confab_core::versions`), and returns the id of the message now in its place. Not while
+    /// an answer is coming.
     pub fn switch_version(&self, id: MessageId, target: usize) -> Option<MessageId> {
         if self.busy.get_untracked() {
             return None;

@@ -4,18 +4,37 @@ use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
 use crate::chat::Chat;
 
-/// Grows (and shrinks) the text box with its text, up to the stylesheet's `max-height`, where it
-/// scrolls. A box that is not displayed (a closed launcher's) keeps its natural height.
-fn fit_height(el: &HtmlTextAreaElement) {
+/// Grows the text box with its text, up to the stylesheet's `max-height`, where it scrolls;
+/// with `shrink`, also shrinks it to its text. Growing is only a read while the text fits, so
+/// typing costs no layout beyond the box's own; shrinking measures the text at `height: auto`,
+/// a layout of the panel, and is asked for only when text was removed. A box that is not
+/// displayed (a closed launcher's) keeps its natural height.
+fn fit_height(el: &HtmlTextAreaElement, shrink: bool) {
+    if sized_by_browser() {
+        return;
+    }
     let style = web_sys::HtmlElement::style(el);
-    let _ = style.set_property("height", "auto");
+    if shrink {
+        let _ = style.set_property("height", "auto");
+    }
     if el.client_height() == 0 {
         let _ = style.remove_property("height");
         return;
     }
-    // The box is border-box: its height is the content's (with padding) plus its borders.
-    let borders = el.offset_height() - el.client_height();
-    let _ = style.set_property("height", &format!("{}px", el.scroll_height() + borders));
+    if shrink || el.scroll_height() > el.client_height() {
+        // The box is border-box: its height is the content's (with padding) plus its borders.
+        let borders = el.offset_height() - el.client_height();
+        let _ = style.set_property("height", &format!("{}px", el.scroll_height() + borders));
+    }
+}
+
+/// Whether the browser sizes the text box to its text itself (`field-sizing: content` in the
+/// stylesheet; Chromium does), with no layout read on each key.
+fn sized_by_browser() -> bool {
+    thread_local! {
+        static NATIVE: bool = web_sys::css::supports_with_value("field-sizing", "content").unwrap_or(false);
+    }
+    NATIVE.with(|n| *n)
 }
 
 /// The text box and the Send/Stop button. Enter sends, Shift+Enter makes a new line, Escape stops.
@@ -36,7 +55,7 @@ pub fn Composer() -> impl IntoView {
         }
         request_animation_frame(move || {
             if let Some(el) = input.get_untracked() {
-                fit_height(&el);
+                fit_height(&el, true);
             }
         });
     });
@@ -76,9 +95,11 @@ pub fn Composer() -> impl IntoView {
                 prop:value=move || draft.get()
                 on:input=move |ev| {
                     typed.set_value(true);
-                    draft.set(event_target_value(&ev));
+                    let text = event_target_value(&ev);
+                    let shorter = draft.with_untracked(|d| text.len() < d.len());
+                    draft.set(text);
                     if let Some(el) = input.get_untracked() {
-                        fit_height(&el);
+                        fit_height(&el, shorter);
                     }
                 }
                 on:keydown=on_keydown

@@ -745,6 +745,11 @@ async fn main() {
         browser.close().await;
         return;
     }
+    if args.iter().any(|a| a == "--long-only") {
+        println!("{}", long_conversation(&browser, &fast.url).await);
+        browser.close().await;
+        return;
+    }
     if args.iter().any(|a| a == "--launcher-only") {
         println!("{}", launcher_transfer(&browser, &fast.url, &dist).await);
         browser.close().await;

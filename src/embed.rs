@@ -111,12 +111,12 @@ impl Widget {
     /// The unsent text in the composer survives a reload, where conversations do.
     fn keep_draft(&self) {
         let chat = self.chat;
-        let (persist, storage_key) = chat
-            .config
-            .with_untracked(|c| (c.persist, c.storage_key.clone()));
+        // Where it is kept; other settings changing do not write it again.
+        let place = Memo::new(move |_| chat.config.with(|c| (c.persist, c.storage_key.clone())));
+        let (persist, storage_key) = place.get_untracked();
         chat.draft.set(storage::load_draft(persist, &storage_key));
         Effect::new(move |previous: Option<()>| {
-            let (persist, storage_key) = chat.config.with(|c| (c.persist, c.storage_key.clone()));
+            let (persist, storage_key) = place.get();
             chat.draft.with(|text| {
                 // The first run would only write back what was just read.
                 if previous.is_some() {

@@ -62,6 +62,16 @@ async fn open_page(name: &str, page: &str, server_args: &[&str]) -> (Site, Serve
     (site, server, browser)
 }
 
+/// Waits for the first <confab-chat>'s launcher button (confab.js's, until the widget loads).
+async fn wait_for_launcher(browser: &Browser) {
+    q_wait(
+        browser,
+        "the launcher",
+        "sr(0) && sr(0).querySelector('.confab__launcher')",
+    )
+    .await;
+}
+
 fn events(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -96,12 +106,7 @@ async fn script_tag_from_another_origin_survives_a_hostile_page() {
     let browser = Browser::start().await;
     browser.goto(&format!("{}/index.html", host.url)).await;
 
-    q_wait(
-        &browser,
-        "the launcher",
-        "sr(0) && sr(0).querySelector('.confab__launcher')",
-    )
-    .await;
+    wait_for_launcher(&browser).await;
     assert_eq!(
         q(&browser, "Confab.base").await,
         format!("{}/", assets.url),
@@ -541,12 +546,7 @@ async fn works_under_a_strict_content_security_policy() {
 </head><body><p>CSP page</p></body></html>"##;
     let header = format!("Content-Security-Policy: {csp}");
     let (_site, _server, browser) = open_page("csp.html", page, &["--header", &header]).await;
-    q_wait(
-        &browser,
-        "the launcher",
-        "sr(0) && sr(0).querySelector('.confab__launcher')",
-    )
-    .await;
+    wait_for_launcher(&browser).await;
     let launcher_colour =
         "getComputedStyle(sr(0).querySelector('.confab__launcher')).backgroundColor";
     assert_eq!(
@@ -695,12 +695,7 @@ async fn a_launcher_whose_widget_cannot_load_says_so_and_tries_again() {
     let wasm = site.dir.join("confab-widget_bg.wasm");
     let parked = site.dir.join("parked.wasm");
     std::fs::rename(&wasm, &parked).expect("park the wasm");
-    q_wait(
-        &browser,
-        "the launcher",
-        "sr(0) && sr(0).querySelector('.confab__launcher')",
-    )
-    .await;
+    wait_for_launcher(&browser).await;
     q(&browser, "sr(0).querySelector('.confab__launcher').click()").await;
     let error = q_wait(
         &browser,
@@ -759,12 +754,7 @@ async fn a_module_script_tag_from_another_origin_works_too() {
         a = assets.url
     );
     let (_site, _server, browser) = open_page("module.html", &page, &[]).await;
-    q_wait(
-        &browser,
-        "the launcher",
-        "sr(0) && sr(0).querySelector('.confab__launcher')",
-    )
-    .await;
+    wait_for_launcher(&browser).await;
     assert_eq!(
         q(&browser, "Confab.base").await,
         format!("{}/", assets.url),

@@ -1,5 +1,8 @@
 use leptos::prelude::*;
 
+/// The launcher's speech-bubble icon (`confab.js` draws the same one before the widget loads).
+const CHAT_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+
 /// The floating button that opens and closes the chat panel.
 #[component]
 pub fn Launcher(
@@ -23,8 +26,8 @@ pub fn Launcher(
             aria-expanded=move || open.get().to_string()
             on:click=move |_| open.update(|o| *o = !*o)
         >
-            <svg class="confab__launcher-icon" viewBox="0 0 24 24" aria-hidden="true" width="28" height="28">
-                <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/>
+            <svg class="confab__launcher-icon" viewBox="0 0 24 24" aria-hidden="true" width=28 height=28>
+                <path fill="currentColor" d=CHAT_ICON/>
             </svg>
         </button>
     }

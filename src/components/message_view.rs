@@ -106,7 +106,7 @@ pub fn MessageView(
             <span class="confab__sr-only">{label}</span>
             {move || reasoning().map(|r| view! {
                 <details class="confab__reasoning" part="reasoning">
-                    <summary>"Reasoning"</summary>
+                    <summary>{"Reasoning"}</summary>
                     <div class="confab__reasoning-text">{r}</div>
                 </details>
             })}
@@ -121,7 +121,7 @@ pub fn MessageView(
                 .into_any()
             }}
             {move || refusal().map(|r| view! {
-                <p class="confab__refusal" role="note"><strong>"The model refused: "</strong>{r}</p>
+                <p class="confab__refusal" role="note"><strong>{"The model refused: "}</strong>{r}</p>
             })}
             <For each=tool_calls key=|t| t.clone() let:t>
                 <ToolCallCard name=t.1 arguments=t.2 kind="Tool call"/>

@@ -167,7 +167,7 @@ pub fn Settings(
         <form class="confab__settings" aria-label="Settings" on:submit=|ev| ev.prevent_default()>
             {text_field("endpoint", "Endpoint", "url", "Base URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1")}
             <div class="confab__field" data-field="api-key">
-                <label for="confab-setting-api-key">"API key"</label>
+                <label for="confab-setting-api-key">{"API key"}</label>
                 <input
                     id="confab-setting-api-key"
                     type="password"
@@ -179,10 +179,10 @@ pub fn Settings(
                     <input type="checkbox" class="confab__remember" prop:checked=move || remember.get() on:change=on_remember/>
                     "Remember on this device"
                 </label>
-                <small class="confab__help">"Kept in memory only unless remembered. Sent only to the endpoint."</small>
+                <small class="confab__help">{"Kept in memory only unless remembered. Sent only to the endpoint."}</small>
             </div>
             <div class="confab__field" data-field="model">
-                <label for="confab-setting-model">"Model"</label>
+                <label for="confab-setting-model">{"Model"}</label>
                 <input
                     id="confab-setting-model"
                     list="confab-models"
@@ -199,7 +199,7 @@ pub fn Settings(
                 {move || config.with(|c| c.problem("model")).map(|p| view! { <small class="confab__field-error" role="alert">{p}</small> })}
             </div>
             <div class="confab__field" data-field="system-prompt">
-                <label for="confab-setting-system-prompt">"System prompt"</label>
+                <label for="confab-setting-system-prompt">{"System prompt"}</label>
                 <textarea
                     id="confab-setting-system-prompt"
                     rows="3"
@@ -208,7 +208,7 @@ pub fn Settings(
                 ></textarea>
             </div>
             <fieldset class="confab__params">
-                <legend>"Request parameters (empty = the server's default)"</legend>
+                <legend>{"Request parameters (empty = the server's default)"}</legend>
                 {PARAMS.iter().map(|f| text_field(f.name, f.label, f.kind, f.help)).collect_view()}
                 <label class="confab__check">
                     <input type="checkbox" prop:checked=move || config.with(|c| c.params.stream()) on:change=move |ev| set("stream", event_target_checked(&ev).to_string())/>

@@ -20,7 +20,7 @@ window.__violations = [];
   });
 });
 document.addEventListener("securitypolicyviolation", function (e) {
-  window.__violations.push(e.violatedDirective + " " + e.blockedURI);
+  window.__violations.push(e.violatedDirective + " " + e.blockedURI + " " + e.sample);
 });
 "#;
 
@@ -540,7 +540,7 @@ async fn every_js_method_and_event() {
 
 #[tokio::test]
 async fn works_under_a_strict_content_security_policy() {
-    let csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+    let csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'";
     let page = r##"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
 <script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-accent="#0a7d4f" data-persist="none" defer></script>
 </head><body><p>CSP page</p></body></html>"##;
@@ -581,12 +581,61 @@ async fn works_under_a_strict_content_security_policy() {
         .await,
         "under csp"
     );
+    // Trusted Types ('none': no policy may be made) forbid every HTML sink. Every view the
+    // widget has is built under them: markdown of each kind, reasoning, a refusal, both panels.
+    let markdown = "# Title\n\n- *one*\n- **two**\n\n```rust\nfn main() {}\n```\n\n\
+                    | a | b |\n|---|---|\n| 1 | 2 |\n\n> a [link](https://example.com/) and `code`";
+    q(&browser, &format!("w(0).send({})", json!(markdown))).await;
+    q_wait(
+        &browser,
+        "the markdown",
+        "w(0).messages().length === 4 && w(0).messages()[3].state === 'done'",
+    )
+    .await;
+    let last = "[...sr(0).querySelectorAll('.confab__msg--assistant .confab__content')].pop()";
+    assert_eq!(
+        q(&browser, &format!("[...{last}.querySelectorAll('h1, ul, em, strong, pre, table, blockquote, a, code')].map(e => e.tagName).join(' ')")).await,
+        "H1 UL EM STRONG PRE CODE TABLE BLOCKQUOTE A CODE"
+    );
+    for (model, selector) in [
+        ("mock-reasoning", "details summary"),
+        ("mock-refusal", ".confab__refusal strong"),
+    ] {
+        q(&browser, &format!("w(0).setAttribute('model', '{model}'), w(0).send('{model}')")).await;
+        q_wait(
+            &browser,
+            model,
+            &format!("[...sr(0).querySelectorAll('.confab__msg--assistant')].pop().querySelector('{selector}') !== null && w(0).messages().at(-1).state === 'done'"),
+        )
+        .await;
+    }
+    q(&browser, "sr(0).querySelector('.confab__settings-btn').click()").await;
+    q_wait(&browser, "the settings", "sr(0).querySelector('.confab__settings legend') !== null").await;
+    q(&browser, "sr(0).querySelector('.confab__history-btn').click()").await;
+    q_wait(&browser, "the history", "sr(0).querySelector('.confab__history') !== null").await;
     assert_eq!(
         browser.page("__violations").await,
         json!([]),
         "no CSP violation"
     );
     browser.close().await;
+}
+
+/// Leptos builds an element whose parts are all literals from an HTML string (`innerHTML`). No
+/// view of ours may be such an element (see `src/components/mod.rs`), so the built glue has no
+/// `innerHTML` setter to import. This catches a new one before a Trusted Types page does.
+#[test]
+fn no_view_builds_dom_from_html() {
+    let glue = std::fs::read_to_string(confab_e2e::dist().join("confab-widget.js"))
+        .expect("the built widget's glue");
+    assert!(
+        glue.contains("createElement") && glue.contains("createTextNode"),
+        "this is the widget's glue: it builds DOM nodes"
+    );
+    assert!(
+        !glue.contains("innerHTML") && !glue.contains("outerHTML") && !glue.contains("insertAdjacentHTML"),
+        "the widget's glue imports an HTML sink; look for a view! element that is all literals"
+    );
 }
 
 /// The computed look and place of a <confab-chat>'s launcher button.

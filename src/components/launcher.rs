@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 /// The launcher's speech-bubble icon (`confab.js` draws the same one before the widget loads).
-const CHAT_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+const CHAT_ICON: &str =
+    "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
 
 /// The floating button that opens and closes the chat panel.
 #[component]

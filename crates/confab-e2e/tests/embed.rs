@@ -601,7 +601,11 @@ async fn works_under_a_strict_content_security_policy() {
         ("mock-reasoning", "details summary"),
         ("mock-refusal", ".confab__refusal strong"),
     ] {
-        q(&browser, &format!("w(0).setAttribute('model', '{model}'), w(0).send('{model}')")).await;
+        q(
+            &browser,
+            &format!("w(0).setAttribute('model', '{model}'), w(0).send('{model}')"),
+        )
+        .await;
         q_wait(
             &browser,
             model,
@@ -609,10 +613,28 @@ async fn works_under_a_strict_content_security_policy() {
         )
         .await;
     }
-    q(&browser, "sr(0).querySelector('.confab__settings-btn').click()").await;
-    q_wait(&browser, "the settings", "sr(0).querySelector('.confab__settings legend') !== null").await;
-    q(&browser, "sr(0).querySelector('.confab__history-btn').click()").await;
-    q_wait(&browser, "the history", "sr(0).querySelector('.confab__history') !== null").await;
+    q(
+        &browser,
+        "sr(0).querySelector('.confab__settings-btn').click()",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "the settings",
+        "sr(0).querySelector('.confab__settings legend') !== null",
+    )
+    .await;
+    q(
+        &browser,
+        "sr(0).querySelector('.confab__history-btn').click()",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "the history",
+        "sr(0).querySelector('.confab__history') !== null",
+    )
+    .await;
     assert_eq!(
         browser.page("__violations").await,
         json!([]),
@@ -633,7 +655,9 @@ fn no_view_builds_dom_from_html() {
         "this is the widget's glue: it builds DOM nodes"
     );
     assert!(
-        !glue.contains("innerHTML") && !glue.contains("outerHTML") && !glue.contains("insertAdjacentHTML"),
+        !glue.contains("innerHTML")
+            && !glue.contains("outerHTML")
+            && !glue.contains("insertAdjacentHTML"),
         "the widget's glue imports an HTML sink; look for a view! element that is all literals"
     );
 }

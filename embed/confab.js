@@ -16,7 +16,9 @@
  */
 (function () {
   "use strict";
-  if (window.Confab) return;
+  // Loaded twice: the first copy stays. (Not judged by `window.Confab`: an element with
+  // id="Confab" is also `window.Confab`, and a page may have a global of that name.)
+  if (customElements.get("confab-chat")) return;
 
   // A module script (`<script type="module">`) has no currentScript: its tag is found by name.
   var script = document.currentScript;
@@ -308,7 +310,7 @@
     }
   }
 
-  if (!customElements.get("confab-chat")) customElements.define("confab-chat", ConfabChat);
+  customElements.define("confab-chat", ConfabChat);
 
   var Confab = {
     /** Mounts a widget inside `element`; returns the <confab-chat> element (same methods). */
@@ -322,7 +324,14 @@
     /** Where the widget's files are loaded from. */
     base: base
   };
-  Object.defineProperty(window, "Confab", { value: Object.freeze(Confab), writable: false, configurable: false });
+  if (Object.prototype.hasOwnProperty.call(window, "Confab")) {
+    // The page has a global of that name of its own (`var Confab`): it keeps it, and the
+    // <confab-chat> element and the script tag's settings still work. (An element with
+    // id="Confab" is not an own property: it is shadowed.)
+    console.warn("Confab: the page already has a global named Confab; use <confab-chat> elements instead.");
+  } else {
+    Object.defineProperty(window, "Confab", { value: Object.freeze(Confab), writable: false, configurable: false });
+  }
 
   // The script tag's own data-* attributes: a launcher on this page.
   if (script) {

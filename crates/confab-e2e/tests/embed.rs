@@ -88,7 +88,7 @@ async fn script_tag_from_another_origin_survives_a_hostile_page() {
 <link rel="stylesheet" href="hostile.css"><script src="recorder.js"></script>
 <script src="{a}/confab.js" data-endpoint="{a}/v1" data-model="mock-echo" data-storage-key="hostile" defer></script>
 </head><body><h1 id="host-title">Host page</h1><p class="confab__panel confab__msg" id="leak-probe">probe</p>
-<div id="hidden-div">hidden by the host</div></body></html>"#,
+<div id="hidden-div">hidden by the host</div><div id="Confab">an element whose id is also window.Confab</div></body></html>"#,
         a = assets.url
     );
     let control = r#"<!doctype html><html><head><script src="recorder.js"></script></head><body><textarea id="t"></textarea></body></html>"#;
@@ -639,6 +639,35 @@ async fn works_under_a_strict_content_security_policy() {
         browser.page("__violations").await,
         json!([]),
         "no CSP violation"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_page_with_its_own_confab_global_that_loads_the_script_twice_still_gets_one_chat() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script>var Confab = "the page's own";</script>
+<script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-persist="none"></script>
+<script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-persist="none"></script>
+</head><body><p>host</p></body></html>"#;
+    let (_site, _server, browser) = open_page("global.html", page, &[]).await;
+    wait_for_launcher(&browser).await;
+    assert_eq!(
+        q(&browser, "window.Confab").await,
+        "the page's own",
+        "the page keeps its global"
+    );
+    q(&browser, "w(0).send('still works')").await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "document.querySelectorAll('confab-chat').length").await,
+        1,
+        "the second copy of the script adds nothing"
     );
     browser.close().await;
 }

@@ -369,3 +369,49 @@ async fn the_conversation_is_laid_out_as_bubbles() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn right_to_left_paragraphs_read_and_align_right_to_left() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/?model=mock-echo", server.url))
+        .await;
+    let english = "This English paragraph is long enough to make the whole answer bubble wide.";
+    let hebrew = "שלום עולם, מה שלומך?";
+    let arabic = "- مرحبا بالعالم";
+    let text = serde_json::json!(format!("{english}\n\n{hebrew}\n\n{arabic}"));
+    browser
+        .eval(&format!(
+            "(() => {{ const t = root.querySelector('.confab__input'); t.value = {text}; \
+             t.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()"
+        ))
+        .await;
+    browser.type_in_composer(ENTER).await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{ANSWER_STATE} === 'done'"),
+            SECS(20),
+        )
+        .await;
+    // Where each block's text sits inside the block: [gap on the left, gap on the right].
+    let gaps = browser
+        .eval(
+            "[...last('.confab__msg--assistant .confab__content').querySelectorAll('p, li')].map(el => { \
+             const b = el.getBoundingClientRect(); const r = document.createRange(); r.selectNodeContents(el); \
+             const t = r.getBoundingClientRect(); return [el.textContent, t.left - b.left, b.right - t.right]; })",
+        )
+        .await;
+    let gaps = gaps.as_array().expect("blocks");
+    assert_eq!(gaps.len(), 3, "three blocks: {gaps:?}");
+    let gap = |i: usize, side: usize| gaps[i][side].as_f64().expect("a number");
+    assert!(gap(0, 1) < 2.0, "English starts at the left: {gaps:?}");
+    for i in [1, 2] {
+        assert!(
+            gap(i, 2) < 2.0 && gap(i, 1) > 40.0,
+            "Hebrew and Arabic start at the right: {gaps:?}"
+        );
+    }
+    browser.close().await;
+}

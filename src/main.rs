@@ -14,6 +14,10 @@ fn main() {
         return;
     };
     let widget = confab::mount_in_shadow(&host, confab::WidgetConfig::from_page_query());
+    // The page is the chat: the cursor starts in the composer.
+    if let Some(Ok(Some(composer))) = host.shadow_root().map(|r| r.query_selector("textarea")) {
+        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(composer).focus();
+    }
     // The page's widget lives as long as the page.
     std::mem::forget(widget);
 }

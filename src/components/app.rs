@@ -71,7 +71,8 @@ pub fn App(
     });
     // Opening the panel puts the cursor in the composer. The state at mount counts as the first
     // one: the embed loader may open a launcher widget before this effect first runs.
-    let open_at_mount = open.get_untracked();
+    // A fullpage widget is the page: the cursor starts in the composer.
+    let open_at_mount = open.get_untracked() && mode.get_untracked() != Mode::Fullpage;
     Effect::new(move |previous: Option<bool>| {
         let now = open.get();
         if now && !previous.unwrap_or(open_at_mount) {

@@ -20,6 +20,13 @@ async fn a_streamed_answer_arrives_in_pieces_and_finishes() {
         .await;
     assert_eq!(
         browser
+            .eval("root.activeElement === root.querySelector('.confab__input')")
+            .await,
+        true,
+        "the standalone page is the chat: the cursor starts in the composer"
+    );
+    assert_eq!(
+        browser
             .eval("root.querySelector('.confab__send').disabled")
             .await,
         true,

@@ -672,6 +672,55 @@ async fn a_page_with_its_own_confab_global_that_loads_the_script_twice_still_get
     browser.close().await;
 }
 
+#[tokio::test]
+async fn a_fullpage_widget_fills_the_window_and_takes_the_cursor() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js"></script></head><body><p>The page's own text, under the chat.</p>
+<confab-chat mode="fullpage" endpoint="/v1" model="mock-echo" persist="none" title="Full"></confab-chat>
+</body></html>"#;
+    let (_site, _server, browser) = open_page("full.html", page, &[]).await;
+    q_wait(
+        &browser,
+        "the widget",
+        "sr(0) && sr(0).querySelector('.confab__panel')",
+    )
+    .await;
+    let rect = q(
+        &browser,
+        "(() => { const r = sr(0).querySelector('.confab__panel').getBoundingClientRect();          return [r.left, r.top, innerWidth - r.right, innerHeight - r.bottom]; })()",
+    )
+    .await;
+    assert_eq!(rect, json!([0, 0, 0, 0]), "the panel covers the window");
+    assert_eq!(
+        q(
+            &browser,
+            "[!!sr(0).querySelector('.confab__launcher'), !!sr(0).querySelector('.confab__close')]"
+        )
+        .await,
+        json!([false, false]),
+        "no launcher and nothing to close"
+    );
+    q_wait(
+        &browser,
+        "the cursor in the composer",
+        "sr(0).activeElement === sr(0).querySelector('textarea')",
+    )
+    .await;
+    browser.type_keys("hello fullpage").await;
+    browser.type_keys(ENTER).await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "w(0).messages()[1].content").await,
+        "hello fullpage"
+    );
+    browser.close().await;
+}
+
 /// Leptos builds an element whose parts are all literals from an HTML string (`innerHTML`). No
 /// view of ours may be such an element (see `src/components/mod.rs`), so the built glue has no
 /// `innerHTML` setter to import. This catches a new one before a Trusted Types page does.

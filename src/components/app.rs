@@ -88,6 +88,26 @@ pub fn App(
         now
     });
     let is_launcher = move || mode.get() == Mode::Launcher;
+    // Closed by the user (× or Escape): the focus goes back to the launcher button, as a dialog's
+    // does to what opened it, once the button is shown again.
+    let close_to_launcher = move || {
+        open.set(false);
+        request_animation_frame(move || {
+            if let Some(el) = root.get_untracked() {
+                if let Ok(Some(b)) = el.query_selector(".confab__launcher") {
+                    let _ = b.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            }
+        });
+    };
+    // Escape closes a launcher's panel, unless something inside used it (the composer stops an
+    // answer, an edit or a rename is cancelled).
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" && !ev.default_prevented() && is_launcher() {
+            ev.prevent_default();
+            close_to_launcher();
+        }
+    };
     view! {
         <div class=class node_ref=root>
             <Show when=is_launcher>
@@ -100,6 +120,7 @@ pub fn App(
                 role=move || if is_launcher() { "dialog" } else { "region" }
                 aria-label=title
                 hidden=move || !open.get()
+                on:keydown=on_keydown
             >
                 <header class="confab__header" part="header">
                     <h2 class="confab__title">{title}</h2>
@@ -128,7 +149,7 @@ pub fn App(
                             type="button"
                             class="confab__icon-btn confab__close"
                             aria-label="Close the chat"
-                            on:click=move |_| open.set(false)
+                            on:click=move |_| close_to_launcher()
                         >"×"</button>
                     </Show>
                 </header>

@@ -86,6 +86,7 @@ pub fn Conversations(
                                                         library.rename(&id, &event_target_value(&ev));
                                                         renaming.set(None);
                                                     } else if ev.key() == "Escape" {
+                                                        ev.prevent_default();
                                                         renaming.set(None);
                                                     }
                                                 }

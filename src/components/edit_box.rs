@@ -37,6 +37,8 @@ pub fn EditBox(
                         ev.prevent_default();
                         save();
                     } else if ev.key() == "Escape" {
+                        // Handled: the panel does not close as well.
+                        ev.prevent_default();
                         editing.set(false);
                     }
                 }

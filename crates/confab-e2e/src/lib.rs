@@ -404,6 +404,8 @@ pub const SHADOW: &str = "const root = document.querySelector('#confab').shadowR
     const last = (sel) => { const all = root ? root.querySelectorAll(sel) : []; return all[all.length - 1] || null; };";
 
 pub const ENTER: &str = "\u{E007}";
+/// WebDriver's Escape key.
+pub const ESCAPE: &str = "\u{E00C}";
 
 fn truthy(v: &Value) -> bool {
     match v {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use confab_e2e::{Browser, Server, ENTER};
+use confab_e2e::{Browser, Server, ENTER, ESCAPE};
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
 
@@ -146,13 +146,20 @@ async fn usable_at_320_pixels_wide() {
             SECS(20),
         )
         .await;
-    let fits = browser
+    let screen = browser
         .page(&format!(
-            "(() => {{ const r = {w}.shadowRoot.querySelector('.confab__panel').getBoundingClientRect(); \
-             return r.left >= 0 && r.right <= document.documentElement.clientWidth && r.width >= 280; }})()"
+            "(() => {{ const s = {w}.shadowRoot; const r = s.querySelector('.confab__panel').getBoundingClientRect(); \
+             const t = s.querySelector('.confab__title'); \
+             return [r.left, r.top, document.documentElement.clientWidth - r.right, innerHeight - r.bottom, \
+             getComputedStyle(s.querySelector('.confab__launcher')).display, \
+             t.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(t).fontSize)]; }})()"
         ))
         .await;
-    assert_eq!(fits, true, "the panel fits a 320 px screen");
+    assert_eq!(
+        screen,
+        serde_json::json!([0, 0, 0, 0, "none", true]),
+        "on a phone the open panel is the whole screen, the launcher is hidden, the title is one line"
+    );
     browser
         .page(&format!("({w}.send('small screen'), true)"))
         .await;
@@ -213,5 +220,88 @@ async fn text_contrast_meets_wcag_aa_in_both_themes() {
             );
         }
     }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn escape_closes_the_launcher_panel_unless_it_stops_an_answer() {
+    let server = Server::start(&["--tokens-per-second", "20"]);
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/examples/busy-host.html", server.url))
+        .await;
+    let w = "document.querySelector('confab-chat')";
+    let sr = format!("{w}.shadowRoot");
+    browser
+        .page_wait(
+            "the launcher",
+            &format!("{w} && {sr} && {sr}.querySelector('.confab__launcher')"),
+            SECS(20),
+        )
+        .await;
+    browser.page(&format!("({w}.open(), true)")).await;
+    let focused_composer =
+        format!("{w}.isOpen() && {sr}.activeElement === {sr}.querySelector('textarea')");
+    browser
+        .page_wait("the composer", &focused_composer, SECS(20))
+        .await;
+
+    // While an answer streams, Escape in the composer stops it and the panel stays.
+    browser
+        .page(&format!("({w}.setConfig({{ model: 'mock-slow' }}), true)"))
+        .await;
+    browser.type_keys("a slow one").await;
+    browser.type_keys(ENTER).await;
+    browser
+        .page_wait(
+            "the answer streaming",
+            &format!("{w}.messages().length === 2 && {w}.messages()[1].state === 'streaming'"),
+            SECS(10),
+        )
+        .await;
+    browser.type_keys(ESCAPE).await;
+    browser
+        .page_wait(
+            "the answer stopped",
+            &format!("{w}.messages()[1].state === 'stopped'"),
+            SECS(10),
+        )
+        .await;
+    assert_eq!(
+        browser.page(&format!("{w}.isOpen()")).await,
+        true,
+        "still open"
+    );
+
+    // Otherwise Escape closes it, and the focus goes back to the launcher button.
+    browser.type_keys(ESCAPE).await;
+    browser
+        .page_wait(
+            "closed, the focus on the launcher",
+            &format!(
+                "!{w}.isOpen() && {sr}.activeElement === {sr}.querySelector('.confab__launcher')"
+            ),
+            SECS(10),
+        )
+        .await;
+    // The × button does the same.
+    browser.page(&format!("({w}.open(), true)")).await;
+    browser
+        .page_wait("the composer", &focused_composer, SECS(10))
+        .await;
+    browser
+        .page(&format!(
+            "({sr}.querySelector('.confab__close').click(), true)"
+        ))
+        .await;
+    browser
+        .page_wait(
+            "closed by ×",
+            &format!(
+                "!{w}.isOpen() && {sr}.activeElement === {sr}.querySelector('.confab__launcher')"
+            ),
+            SECS(10),
+        )
+        .await;
     browser.close().await;
 }

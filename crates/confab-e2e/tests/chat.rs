@@ -266,6 +266,13 @@ async fn an_http_error_is_shown_and_the_message_kept() {
             .await,
         "please fail"
     );
+    assert_eq!(
+        browser
+            .eval("last('.confab__msg--assistant').querySelector('.confab__meta') === null")
+            .await,
+        true,
+        "no time or speed line under an answer that never came"
+    );
     browser.close().await;
 }
 

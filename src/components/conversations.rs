@@ -61,6 +61,7 @@ pub fn Conversations(
                         let active = move || library.active().as_deref() == Some(id1.as_str());
                         let is_renaming = move || renaming.get().as_deref() == Some(id2.as_str());
                         let title = c.title.clone();
+                        let (iso, when) = local_time(c.updated_ms);
                         view! {
                             <li class="confab__conversation" class:confab__conversation--active=active data-id=id.clone()>
                                 <Show
@@ -94,6 +95,7 @@ pub fn Conversations(
                                         }
                                     }
                                 </Show>
+                                <time class="confab__conversation-time" datetime=iso>{when}</time>
                                 <div class="confab__conversation-actions">
                                     <button type="button" class="confab__action confab__rename" on:click=move |_| renaming.set(Some(id5.clone()))>"Rename"</button>
                                     <button type="button" class="confab__action confab__export-json" on:click={ let id = id6.clone(); move |_| export(id.clone(), false) }>"JSON"</button>
@@ -134,4 +136,20 @@ fn spawn_local_import(
             Err(e) => status.set(format!("Import failed: {e}")),
         }
     });
+}
+
+/// A time (ms since the epoch) as ISO 8601 and as the reader's browser writes it in their
+/// language and time zone, e.g. "26 Nov 2026, 12:07".
+fn local_time(ms: u64) -> (String, String) {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    let language = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en".into());
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    (
+        date.to_iso_string().into(),
+        date.to_locale_string(&language, &options).into(),
+    )
 }

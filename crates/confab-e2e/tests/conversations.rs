@@ -72,6 +72,16 @@ async fn conversations_can_be_listed_switched_renamed_deleted_exported_and_impor
     ask(&browser, "alpha question").await;
     history(&browser).await;
     assert_eq!(browser.eval(TITLES).await, json!(["alpha question"]));
+    // Each row says when the conversation last changed, in words and as a machine-readable time.
+    let time = browser
+        .eval("(() => { const t = root.querySelector('.confab__conversation time'); \
+               return [Math.abs(Date.parse(t.dateTime) - Date.now()) < 60000, t.textContent.trim().length > 4]; })()")
+        .await;
+    assert_eq!(
+        time,
+        json!([true, true]),
+        "the row's time is now, written out"
+    );
     new_conversation(&browser).await;
     ask(&browser, "beta question").await;
     history(&browser).await;

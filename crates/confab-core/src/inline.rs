@@ -1,5 +1,5 @@
 //! Markdown's inline content: emphasis, strong, strikethrough, code spans, links, images,
-//! autolinks, escapes, entities and line breaks.
+//! autolinks (and, through `linkify`, bare addresses), escapes, entities and line breaks.
 //!
 //! CommonMark's delimiter algorithm decides emphasis; links are found first, from brackets
 //! matched in one pass, and their text is parsed on its own (so emphasis never crosses a link's
@@ -74,7 +74,7 @@ pub fn parse(text: &str, options: RenderOptions, definitions: &Definitions) -> V
         options,
         definitions,
     };
-    p.range(0, text.len(), 0)
+    crate::linkify::linkify(p.range(0, text.len(), 0))
 }
 
 /// Where code spans and brackets end, computed once for the whole text.

@@ -20,6 +20,7 @@ pub mod export;
 mod inline;
 pub mod json;
 pub mod library;
+pub mod linkify;
 pub mod markdown;
 pub mod message;
 pub mod params;

@@ -11,6 +11,26 @@ const ANSWER: &str = "(last('.confab__msg--assistant .confab__content') || {}).t
 const ANSWER_STATE: &str =
     "((last('.confab__msg--assistant') || {dataset: {}}).dataset.state || '')";
 
+/// Puts `text` (blank lines and all) in the composer as a paste would, sends it, and waits for
+/// the answer to finish.
+async fn paste_and_send(browser: &Browser, text: &str) {
+    browser
+        .eval(&format!(
+            "(() => {{ const t = root.querySelector('.confab__input'); t.value = {}; \
+             t.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()",
+            serde_json::json!(text)
+        ))
+        .await;
+    browser.type_in_composer(ENTER).await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{ANSWER_STATE} === 'done'"),
+            SECS(20),
+        )
+        .await;
+}
+
 #[tokio::test]
 async fn a_streamed_answer_arrives_in_pieces_and_finishes() {
     let server = Server::start(&["--tokens-per-second", "15"]);
@@ -394,21 +414,7 @@ async fn right_to_left_paragraphs_read_and_align_right_to_left() {
     let english = "This English paragraph is long enough to make the whole answer bubble wide.";
     let hebrew = "שלום עולם, מה שלומך?";
     let arabic = "- مرحبا بالعالم";
-    let text = serde_json::json!(format!("{english}\n\n{hebrew}\n\n{arabic}"));
-    browser
-        .eval(&format!(
-            "(() => {{ const t = root.querySelector('.confab__input'); t.value = {text}; \
-             t.dispatchEvent(new Event('input', {{ bubbles: true }})); return true; }})()"
-        ))
-        .await;
-    browser.type_in_composer(ENTER).await;
-    browser
-        .wait_for(
-            "the answer",
-            &format!("{ANSWER_STATE} === 'done'"),
-            SECS(20),
-        )
-        .await;
+    paste_and_send(&browser, &format!("{english}\n\n{hebrew}\n\n{arabic}")).await;
     // Where each block's text sits inside the block: [gap on the left, gap on the right].
     let gaps = browser
         .eval(
@@ -427,5 +433,50 @@ async fn right_to_left_paragraphs_read_and_align_right_to_left() {
             "Hebrew and Arabic start at the right: {gaps:?}"
         );
     }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn bare_addresses_are_links_and_wide_tables_scroll_sideways() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/?model=mock-echo", server.url))
+        .await;
+    let columns: Vec<String> = (0..14).map(|i| format!("column{i}")).collect();
+    let text = format!(
+        "See https://example.com/docs/a_(b). Or www.example.org!\n\n| {} |\n|{}\n| {} |",
+        columns.join(" | "),
+        "---|".repeat(14),
+        (0..14)
+            .map(|i| format!("v{i}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    paste_and_send(&browser, &text).await;
+    let answer = "last('.confab__msg--assistant .confab__content')";
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "[...{answer}.querySelectorAll('a')].map(a => [a.textContent, a.getAttribute('href'), a.target])"
+            ))
+            .await,
+        serde_json::json!([
+            ["https://example.com/docs/a_(b)", "https://example.com/docs/a_(b)", "_blank"],
+            ["www.example.org", "http://www.example.org", "_blank"]
+        ])
+    );
+    let table = browser
+        .eval(&format!(
+            "(() => {{ const box = {answer}.querySelector('.confab__table'); \
+             return [box.scrollWidth > box.clientWidth + 100, \
+             Math.min(...[...box.querySelectorAll('th')].map(th => th.getBoundingClientRect().width)) > 50]; }})()"
+        ))
+        .await;
+    assert_eq!(
+        table,
+        serde_json::json!([true, true]),
+        "the wide table scrolls in its box, its headings whole"
+    );
     browser.close().await;
 }

@@ -124,15 +124,33 @@ impl Server {
 
     /// Starts the mock serving the files of `dir`.
     pub fn serving(dir: &Path, extra: &[&str]) -> Server {
+        let mut args = vec!["--mock"];
+        args.extend_from_slice(extra);
+        Server::launch(dir, &args, None)
+    }
+
+    /// Starts the key-holding proxy in front of `upstream` (a base URL), serving the built
+    /// widget, with `key` in its environment.
+    pub fn proxy(upstream: &str, extra: &[&str], key: &str) -> Server {
+        let mut args = vec!["--upstream", upstream];
+        args.extend_from_slice(extra);
+        Server::launch(&dist(), &args, Some(key))
+    }
+
+    fn launch(dir: &Path, args: &[&str], key: Option<&str>) -> Server {
         let bin = required_path("CONFAB_SERVER");
-        let mut child = Command::new(bin)
-            .args(["--mock", "--port", "0", "--static"])
+        let mut command = Command::new(bin);
+        command
+            .args(["--port", "0", "--static"])
             .arg(dir)
-            .args(extra)
+            .args(args)
+            .env_remove("CONFAB_UPSTREAM_KEY")
             .stdout(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .expect("start confab-server");
+            .process_group(0);
+        if let Some(key) = key {
+            command.env("CONFAB_UPSTREAM_KEY", key);
+        }
+        let mut child = command.spawn().expect("start confab-server");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)

@@ -721,6 +721,103 @@ async fn a_fullpage_widget_fills_the_window_and_takes_the_cursor() {
     browser.close().await;
 }
 
+#[tokio::test]
+async fn a_site_owner_puts_the_key_in_the_proxy_not_in_the_page() {
+    const KEY: &str = "sk-site-owner-0123456789abcdef01234567";
+    // The API (the mock), the proxy holding the key and serving the widget, and the host page,
+    // each on its own origin.
+    let api = Server::start(&["--tokens-per-second", "50"]);
+    let host_site = Site::new(&[("recorder.js", RECORDER.to_owned())], false);
+    let host = Server::serving(&host_site.dir, &[]);
+    let upstream = format!("{}/v1", api.url);
+    let proxy = Server::proxy(
+        &upstream,
+        &[
+            "--allow-origin",
+            &host.url,
+            "--model",
+            "mock-inspect",
+            "--model",
+            "mock",
+        ],
+        KEY,
+    );
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="{p}/confab.js" data-endpoint="{p}/v1" data-model="mock-inspect" data-storage-key="shop" defer></script>
+</head><body><p>A shop</p></body></html>"#,
+        p = proxy.url
+    );
+    std::fs::write(host_site.dir.join("shop.html"), page).expect("write the page");
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/shop.html", host.url)).await;
+    wait_for_launcher(&browser).await;
+    q(&browser, "w(0).send('who am I?')").await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    let seen: Value = serde_json::from_str(
+        q(&browser, "w(0).messages()[1].content")
+            .await
+            .as_str()
+            .expect("text"),
+    )
+    .expect("mock-inspect's JSON");
+    assert_eq!(
+        seen["headers"]["authorization"],
+        format!("Bearer <{} characters>", KEY.len()),
+        "the proxy added its key"
+    );
+    let page_text = q(
+        &browser,
+        "document.documentElement.outerHTML + JSON.stringify(localStorage) + JSON.stringify(w(0).messages())",
+    )
+    .await;
+    assert!(
+        !page_text.as_str().unwrap().contains(KEY),
+        "the key is nowhere in the page"
+    );
+
+    // A streamed answer crosses both origins as it is written.
+    q(
+        &browser,
+        "w(0).setConfig({ model: 'mock' }), w(0).send('stream please')",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "a part of the answer",
+        "w(0).messages().length === 4 && w(0).messages()[3].state === 'streaming' && w(0).messages()[3].content.length > 0",
+    )
+    .await;
+    q_wait(&browser, "its end", "w(0).messages()[3].state === 'done'").await;
+
+    // A model the proxy does not offer is refused, in words.
+    q(
+        &browser,
+        "w(0).setConfig({ model: 'gpt-4o' }), w(0).send('expensive')",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "the refusal",
+        "w(0).messages().length === 6 && w(0).messages()[5].state === 'error'",
+    )
+    .await;
+    let error = q(&browser, "w(0).messages()[5].error.message").await;
+    assert!(
+        error
+            .as_str()
+            .unwrap()
+            .contains("does not offer the model \u{201c}gpt-4o\u{201d}"),
+        "{error}"
+    );
+    browser.close().await;
+}
+
 /// Leptos builds an element whose parts are all literals from an HTML string (`innerHTML`). No
 /// view of ours may be such an element (see `src/components/mod.rs`), so the built glue has no
 /// `innerHTML` setter to import. This catches a new one before a Trusted Types page does.

@@ -40,30 +40,21 @@ pub fn router(config: &Config) -> Router {
         pace: config.pace,
         rate_limited: Arc::default(),
     };
-    let mut app = Router::new()
+    Router::new()
         .route("/v1/chat/completions", post(chat_completions))
         .route("/chat/completions", post(chat_completions))
         .route("/v1/models", get(models))
         .route("/models", get(models))
-        .with_state(state);
-    if let Some(dir) = &config.static_dir {
-        app = app.fallback_service(tower_http::services::ServeDir::new(dir));
-    }
-    for (name, value) in &config.headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::try_from(value.as_str()),
-        ) {
-            app = app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
-                name, value,
-            ));
-        }
-    }
-    // The widget may be served from another origin than the API (a CDN and an API host).
-    app.layer(tower_http::cors::CorsLayer::permissive().expose_headers([
+        .with_state(state)
+}
+
+/// The widget may be served from another origin than the API (a CDN and an API host): the mock
+/// allows every origin.
+pub fn cors() -> tower_http::cors::CorsLayer {
+    tower_http::cors::CorsLayer::permissive().expose_headers([
         HeaderName::from_static("retry-after"),
         HeaderName::from_static("retry-after-ms"),
-    ]))
+    ])
 }
 
 async fn models() -> Json<Value> {

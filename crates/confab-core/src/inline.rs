@@ -329,6 +329,13 @@ impl Inline<'_> {
                     }
                     plain = i;
                 }
+                b'<' if line_break_tag(&text[i..end]).is_some() => {
+                    flush!();
+                    // Models put `<br>` in table cells for a new line; it is the one tag kept.
+                    items.push(Item::Node(Node::el("br", vec![], vec![])));
+                    i += line_break_tag(&text[i..end]).unwrap_or(1);
+                    plain = i;
+                }
                 b'<' => {
                     flush!();
                     match autolink(&text[i..end]) {
@@ -546,6 +553,24 @@ fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The length of a `<br>`, `<br/>` or `<br />` (any case) at the start of `s`.
+pub fn line_break_tag(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.len() < 4 || !b[..3].eq_ignore_ascii_case(b"<br") {
+        return None;
+    }
+    let rest = &s[3..];
+    let after_space = rest.trim_start_matches(' ');
+    let close = if after_space.starts_with("/>") {
+        2
+    } else if after_space.starts_with('>') {
+        1
+    } else {
+        return None;
+    };
+    Some(3 + (rest.len() - after_space.len()) + close)
 }
 
 /// `<scheme:…>` or `<user@host>` at the start of `s`: the address and the length taken.

@@ -17,7 +17,7 @@ mod blocks;
 pub mod conversation;
 pub mod error;
 pub mod export;
-mod inline;
+pub mod inline;
 pub mod json;
 pub mod library;
 pub mod linkify;

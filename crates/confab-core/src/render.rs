@@ -260,6 +260,16 @@ mod tests {
             "hi <img src=x onerror=alert(1)> there",
             r#"<p>"hi <img src=x onerror=alert(1)> there"</p>"#,
         );
+        // `<br>` is the one tag kept (models write it in table cells); nothing else is a tag,
+        // not even a `<br>` with attributes.
+        check(
+            "| a |\n|---|\n| one<br>two<BR/>three<br />four |",
+            r#"<div class="confab__table"><table><thead><tr><th>"a"</th></tr></thead><tbody><tr><td>"one"<br></br>"two"<br></br>"three"<br></br>"four"</td></tr></tbody></table></div>"#,
+        );
+        check(
+            "x<br onclick=alert(1)>y <br",
+            r#"<p>"x<br onclick=alert(1)>y <br"</p>"#,
+        );
         check(
             "<div onclick=\"x()\">\n\nhi",
             r#"<p>"<div onclick=\"x()\">"</p><p>"hi"</p>"#,

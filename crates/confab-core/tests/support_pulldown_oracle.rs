@@ -139,6 +139,10 @@ pub fn to_nodes(markdown: &str, options: RenderOptions) -> Vec<Node> {
                 };
                 push(&mut stack, node);
             }
+            // Confab keeps one tag of inline HTML, `<br>`, as a line break.
+            Event::InlineHtml(t) if confab_core::inline::line_break_tag(&t) == Some(t.len()) => {
+                push(&mut stack, el("br", vec![], vec![]))
+            }
             Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => {
                 push(&mut stack, Node::Text(t.to_string()))
             }

@@ -72,6 +72,7 @@
     ".confab__launcher[aria-busy=true] svg{animation:confab-loading 1s ease-in-out infinite}" +
     "@keyframes confab-loading{50%{opacity:.35}}" +
     "@media (prefers-reduced-motion:reduce){.confab__launcher[aria-busy=true] svg{animation:none;opacity:.6}}" +
+    ".confab__launcher[popover]{inset:auto;margin:0;padding:0}" +
     ".confab--bottom-right .confab__launcher{right:16px;bottom:16px}" +
     ".confab--bottom-left .confab__launcher{left:16px;bottom:16px}" +
     ".confab--top-right .confab__launcher{right:16px;top:16px}" +
@@ -178,8 +179,15 @@
         });
         root.appendChild(button);
         shadow.appendChild(root);
+        // In the top layer, like the widget's launcher (see style/confab.css). Where popovers
+        // are not supported it is an ordinary fixed button.
+        button.setAttribute("popover", "manual");
         this._facade = { root: root, button: button };
       }
+      try {
+        var b = this._facade.button;
+        if (!b.matches(":popover-open")) b.showPopover();
+      } catch (e) { /* no popovers here */ }
       var root = this._facade.root;
       root.className = "confab confab--launcher confab--" +
         pick(this._setting("position"), ["bottom-right", "bottom-left", "top-right", "top-left"]) +

@@ -88,6 +88,18 @@ pub fn App(
         now
     });
     let is_launcher = move || mode.get() == Mode::Launcher;
+    // A launcher's open panel is in the top layer, above its button (see style/confab.css).
+    let panel = NodeRef::<html::Section>::new();
+    Effect::new(move |_| {
+        let top = open.get() && is_launcher();
+        if let Some(p) = panel.get() {
+            let _ = if top {
+                p.show_popover()
+            } else {
+                p.hide_popover()
+            };
+        }
+    });
     // Closed by the user (× or Escape): the focus goes back to the launcher button, as a dialog's
     // does to what opened it, once the button is shown again.
     let close_to_launcher = move || {
@@ -114,6 +126,8 @@ pub fn App(
                 <Launcher open=open/>
             </Show>
             <section
+                node_ref=panel
+                popover=move || is_launcher().then_some("manual")
                 class="confab__panel"
                 part="panel"
                 id="confab-panel"

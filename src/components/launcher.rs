@@ -17,8 +17,18 @@ pub fn Launcher(
             "Open the chat"
         }
     };
+    // In the top layer (see style/confab.css); where popovers are not supported, an ordinary
+    // fixed button.
+    let button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = button.get() {
+            let _ = b.show_popover();
+        }
+    });
     view! {
         <button
+            node_ref=button
+            popover="manual"
             type="button"
             class="confab__launcher"
             part="launcher"

@@ -818,6 +818,67 @@ async fn a_site_owner_puts_the_key_in_the_proxy_not_in_the_page() {
     browser.close().await;
 }
 
+#[tokio::test]
+async fn the_launcher_stays_on_top_and_in_view_on_a_transformed_page() {
+    // A transformed body makes `position: fixed` relative to the body, not the window, and a
+    // page element with the highest z-index covers the corner: the launcher and its panel are
+    // in the top layer, so neither matters.
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<style>body { margin: 0; transform: translateZ(0); } .tall { height: 4000px; }
+.cover { position: fixed; right: 0; bottom: 0; width: 50vw; height: 100vh; z-index: 2147483647; background: rgba(255, 0, 0, 0.2); }</style>
+<script src="confab.js" data-endpoint="/v1" data-model="mock-echo" data-persist="none"></script>
+</head><body><div class="tall">A long page</div><div class="cover"></div></body></html>"#;
+    let (_site, _server, browser) = open_page("transformed.html", page, &[]).await;
+    wait_for_launcher(&browser).await;
+    q(&browser, "window.scrollTo(0, 1500)").await;
+    // [top, bottom, right gap] of an element of the widget, and whether a click at its centre
+    // reaches the widget rather than the page's cover.
+    let place = |sel: &str| {
+        format!(
+            "(() => {{ const r = sr(0).querySelector('{sel}').getBoundingClientRect(); \
+             const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2); \
+             return [r.top >= 0 && r.bottom <= innerHeight && r.right <= innerWidth, hit === w(0)]; }})()"
+        )
+    };
+    assert_eq!(
+        q(&browser, &place(".confab__launcher")).await,
+        json!([true, true]),
+        "the facade's launcher is in the window and on top"
+    );
+    q(&browser, "w(0).open()").await;
+    q_wait(
+        &browser,
+        "the panel",
+        "w(0).isOpen() && sr(0).querySelector('.confab__panel') && !sr(0).querySelector('.confab__panel').hidden",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, &place(".confab__panel")).await,
+        json!([true, true]),
+        "the panel is in the window and on top"
+    );
+    assert_eq!(
+        q(&browser, &place(".confab__launcher")).await,
+        json!([true, true]),
+        "the widget's launcher too"
+    );
+    q(&browser, "w(0).send('on top')").await;
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+    q(&browser, "w(0).close()").await;
+    q_wait(
+        &browser,
+        "the panel hidden",
+        "sr(0).querySelector('.confab__panel').hidden && getComputedStyle(sr(0).querySelector('.confab__panel')).display === 'none'",
+    )
+    .await;
+    browser.close().await;
+}
+
 /// Leptos builds an element whose parts are all literals from an HTML string (`innerHTML`). No
 /// view of ours may be such an element (see `src/components/mod.rs`), so the built glue has no
 /// `innerHTML` setter to import. This catches a new one before a Trusted Types page does.

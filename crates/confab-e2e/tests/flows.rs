@@ -481,6 +481,19 @@ async fn copy_buttons_give_feedback() {
             SECS(5),
         )
         .await;
+
+    // A page over plain http (not localhost) has no clipboard API: copying still works, by the
+    // user's own key press, and nothing breaks.
+    browser
+        .page("(Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true }), navigator.clipboard === undefined)")
+        .await;
+    browser
+        .eval("(root.querySelector('.confab__copy').focus(), true)")
+        .await;
+    browser.type_keys(ENTER).await;
+    let label = browser.wait_for("feedback", "['Copied', 'Copy failed'].includes(root.querySelector('.confab__copy').textContent) && root.querySelector('.confab__copy').textContent", SECS(3)).await;
+    assert_eq!(label, "Copied", "copied without the clipboard API");
+    ask_and_wait(&browser, "still working").await;
     browser.close().await;
 }
 

@@ -40,7 +40,9 @@ https://api.openai.com/v1), adding the key, and stream the answers back. Proxy o
   --model NAME             a model the browser may use (repeatable; default: any)
   --max-tokens N           the most tokens an answer may ask for
   --allow-origin ORIGIN    a page origin allowed to call the proxy (repeatable; * for any;
-                           default: only pages served by this server with --static)";
+                           default: only pages served by this server with --static)
+  --rate-limit N           chat requests a minute from each client address (default: no limit)
+  --trust-forwarded-for    take the client address from X-Forwarded-For (behind a reverse proxy)";
 
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args().skip(1)) {
@@ -150,6 +152,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 proxy.max_tokens = Some(n);
                 proxy_option = Some("--max-tokens");
             }
+            "--rate-limit" => {
+                let n: u32 = value("--rate-limit")?
+                    .parse()
+                    .map_err(|_| "--rate-limit takes a number")?;
+                proxy.rate_limit = Some(n.max(1));
+                proxy_option = Some("--rate-limit");
+            }
+            "--trust-forwarded-for" => {
+                proxy.trust_forwarded_for = true;
+                proxy_option = Some("--trust-forwarded-for");
+            }
             "--allow-origin" => {
                 proxy.allow_origins.push(value("--allow-origin")?);
                 proxy_option = Some("--allow-origin");
@@ -203,11 +216,14 @@ async fn run(config: Config) -> std::io::Result<()> {
     }
     // Tests read this line to learn the port when they pass `--port 0`.
     println!("confab-server listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }
 
 /// `--static` files behind the API routes, and `--header`s on every response.

@@ -10,16 +10,21 @@
 //!   the key is read from an environment variable, never from the command line, and is never
 //!   printed. The log has one line per request: method, path, model, status.
 //!
+//! `--rate-limit N` lets each client (by address) make N chat requests a minute; past that it
+//! gets a 429 with `Retry-After`, which the widget waits out by itself.
+//!
 //! CORS is only for the origins given with `--allow-origin`; without one, only pages served
 //! from this server's own origin (`--static`) can use it. CORS only keeps other sites' pages
-//! out: anyone can still call the proxy directly, so the list of models and the token cap are
-//! what bound the cost of the key.
+//! out: anyone can still call the proxy directly, so the list of models, the token cap and the
+//! rate limit are what bound the cost of the key.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -56,12 +61,45 @@ pub struct Options {
     pub max_tokens: Option<u64>,
     /// Origins allowed by CORS (`*` for any); empty allows only this server's own.
     pub allow_origins: Vec<String>,
+    /// The most chat requests one client may make in a minute; `None` for no limit.
+    pub rate_limit: Option<u32>,
+    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// Requests per client in the current minute (a fixed window per client).
+#[derive(Default)]
+struct Counts {
+    by_client: HashMap<IpAddr, (Instant, u32)>,
+}
+
+impl Counts {
+    /// Counts a request of `client`; `Err(seconds)` until its minute is over when it is past
+    /// `limit`.
+    fn take(&mut self, client: IpAddr, limit: u32, now: Instant) -> Result<(), u64> {
+        const MINUTE: Duration = Duration::from_secs(60);
+        if self.by_client.len() > 100_000 {
+            self.by_client
+                .retain(|_, (start, _)| now.duration_since(*start) < MINUTE);
+        }
+        let entry = self.by_client.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) >= MINUTE {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            let left = MINUTE.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
 }
 
 struct Proxy {
     options: Options,
     key: Option<String>,
     client: reqwest::Client,
+    counts: Mutex<Counts>,
 }
 
 /// The proxy's routes; `key` is the environment variable's value, if it is set.
@@ -76,6 +114,7 @@ pub fn router(options: Options, key: Option<String>) -> Result<Router, String> {
         options,
         key,
         client,
+        counts: Mutex::default(),
     });
     Ok(Router::new()
         .route("/v1/chat/completions", post(chat_completions))
@@ -159,6 +198,21 @@ impl Proxy {
         (status, headers, Body::from_stream(response.bytes_stream())).into_response()
     }
 
+    /// The client's address: the socket's, or the first of `X-Forwarded-For` when trusted.
+    fn client_address(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        if self.options.trust_forwarded_for {
+            let forwarded = headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if let Some(ip) = forwarded {
+                return ip;
+            }
+        }
+        peer.ip()
+    }
+
     fn unreachable(&self, e: &reqwest::Error) -> Response {
         let what = if e.is_timeout() {
             "did not answer in time"
@@ -180,10 +234,30 @@ impl Proxy {
 
 async fn chat_completions(
     State(proxy): State<Arc<Proxy>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
+    if let Some(limit) = proxy.options.rate_limit {
+        let client = proxy.client_address(peer, &headers);
+        let taken = proxy
+            .counts
+            .lock()
+            .map_or(Ok(()), |mut c| c.take(client, limit, started));
+        if let Err(seconds) = taken {
+            eprintln!("POST /v1/chat/completions refused: {client} is over {limit} a minute");
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("Too many messages: this server takes {limit} a minute from each visitor. Try again in {seconds} s."),
+                "rate_limit_exceeded",
+            );
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+    }
     let mut req: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
@@ -278,6 +352,18 @@ async fn models(State(proxy): State<Arc<Proxy>>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_client_gets_its_own_minute() {
+        let mut counts = Counts::default();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let t0 = Instant::now();
+        assert_eq!(counts.take(a, 2, t0), Ok(()));
+        assert_eq!(counts.take(a, 2, t0 + Duration::from_secs(1)), Ok(()));
+        assert_eq!(counts.take(a, 2, t0 + Duration::from_secs(20)), Err(40));
+        assert_eq!(counts.take(b, 2, t0 + Duration::from_secs(20)), Ok(()));
+        assert_eq!(counts.take(a, 2, t0 + Duration::from_secs(60)), Ok(()));
+    }
 
     #[test]
     fn token_caps() {

@@ -374,3 +374,32 @@ fn a_key_is_never_taken_from_the_command_line_or_printed() {
     assert!(printed.contains("model=\"mock\" -> 200"), "{printed}");
     assert!(!printed.contains(KEY), "the key was printed: {printed}");
 }
+
+#[test]
+fn each_visitor_gets_so_many_messages_a_minute() {
+    let (_mock, proxy) = proxy_to_mock(&[], &["--rate-limit", "2", "--trust-forwarded-for"]);
+    let ask = |visitor: &str| {
+        http(
+            &proxy.addr,
+            "POST",
+            "/v1/chat/completions",
+            &format!("X-Forwarded-For: {visitor}, 10.0.0.1\r\n"),
+            r#"{"model":"mock","stream":false,"messages":[{"role":"user","content":"hi"}]}"#,
+        )
+    };
+    assert!(ask("203.0.113.7").0.contains(" 200 "));
+    assert!(ask("203.0.113.7").0.contains(" 200 "));
+    let (status, headers, body) = ask("203.0.113.7");
+    assert!(status.contains(" 429 "), "{status}");
+    assert!(headers.contains("retry-after: "), "{headers}");
+    let error = json(&body);
+    assert_eq!(error["error"]["code"], "rate_limit_exceeded");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Too many messages: this server takes 2 a minute from each visitor."),
+        "{error}"
+    );
+    assert!(ask("198.51.100.9").0.contains(" 200 "), "another visitor");
+}

@@ -37,7 +37,8 @@ fn sized_by_browser() -> bool {
     NATIVE.with(|n| *n)
 }
 
-/// The text box and the Send/Stop button. Enter sends, Shift+Enter makes a new line, Escape stops.
+/// The text box and the Send/Stop button. Enter sends, Shift+Enter makes a new line, Escape stops,
+/// Up in an empty box edits the last message.
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -79,6 +80,22 @@ pub fn Composer() -> impl IntoView {
         } else if ev.key() == "Escape" && busy.get_untracked() {
             ev.prevent_default();
             chat.stop();
+        } else if ev.key() == "ArrowUp"
+            && !busy.get_untracked()
+            && draft.with_untracked(|d| d.is_empty())
+        {
+            // As in other chats: Up in an empty box edits your last message.
+            let last_edit = input.get_untracked().and_then(|el| {
+                let widget = el.closest(".confab").ok()??;
+                let all = widget
+                    .query_selector_all(".confab__msg--user .confab__action-edit")
+                    .ok()?;
+                all.item(all.length().checked_sub(1)?)
+            });
+            if let Some(button) = last_edit {
+                ev.prevent_default();
+                wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(button).click();
+            }
         }
     };
     let empty = move || draft.with(|d| d.trim().is_empty());

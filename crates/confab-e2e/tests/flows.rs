@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use confab_e2e::{Browser, Server, ENTER};
+use confab_e2e::{Browser, Server, ENTER, ESCAPE};
+
+/// WebDriver's Up arrow key.
+const ARROW_UP: &str = "\u{E013}";
 use serde_json::json;
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
@@ -96,6 +99,27 @@ async fn regenerate_edit_resend_and_delete() {
         1,
         "only the last answer"
     );
+
+    // Up in the empty composer edits the last message (Escape leaves it as it was).
+    browser
+        .eval("(root.querySelector('.confab__input').focus(), true)")
+        .await;
+    browser.type_keys(ARROW_UP).await;
+    browser
+        .wait_for(
+            "the last message in an edit box, focused",
+            "root.activeElement === root.querySelector('.confab__edit-input') && root.querySelectorAll('.confab__edit-input').length === 1 && root.querySelector('.confab__edit-input').closest('.confab__msg') === last('.confab__msg--user')",
+            SECS(3),
+        )
+        .await;
+    browser.type_keys(ESCAPE).await;
+    browser
+        .wait_for(
+            "the edit box gone",
+            "!root.querySelector('.confab__edit-input')",
+            SECS(3),
+        )
+        .await;
 
     // Edit the first message: what followed it is replaced by the new exchange.
     open_edit_box(&browser).await;

@@ -42,7 +42,8 @@ https://api.openai.com/v1), adding the key, and stream the answers back. Proxy o
   --allow-origin ORIGIN    a page origin allowed to call the proxy (repeatable; * for any;
                            default: only pages served by this server with --static)
   --rate-limit N           chat requests a minute from each client address (default: no limit)
-  --trust-forwarded-for    take the client address from X-Forwarded-For (behind a reverse proxy)";
+  --trust-forwarded-for    take the client address from X-Forwarded-For, as the one reverse
+                           proxy in front of this server adds it (its last address)";
 
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args().skip(1)) {

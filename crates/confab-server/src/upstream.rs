@@ -63,7 +63,7 @@ pub struct Options {
     pub allow_origins: Vec<String>,
     /// The most chat requests one client may make in a minute; `None` for no limit.
     pub rate_limit: Option<u32>,
-    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy).
+    /// Take the client's address from `X-Forwarded-For` (behind one reverse proxy).
     pub trust_forwarded_for: bool,
 }
 
@@ -198,13 +198,17 @@ impl Proxy {
         (status, headers, Body::from_stream(response.bytes_stream())).into_response()
     }
 
-    /// The client's address: the socket's, or the first of `X-Forwarded-For` when trusted.
+    /// The client's address: the socket's or, when trusted, the last of `X-Forwarded-For`,
+    /// the one the reverse proxy in front of this server saw (the first ones come from the
+    /// client and can be anything).
     fn client_address(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         if self.options.trust_forwarded_for {
             let forwarded = headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse().ok());
             if let Some(ip) = forwarded {
                 return ip;

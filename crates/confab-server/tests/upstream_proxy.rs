@@ -383,7 +383,8 @@ fn each_visitor_gets_so_many_messages_a_minute() {
             &proxy.addr,
             "POST",
             "/v1/chat/completions",
-            &format!("X-Forwarded-For: {visitor}, 10.0.0.1\r\n"),
+            // The first address is the visitor's own claim; the last, the reverse proxy's.
+            &format!("X-Forwarded-For: 10.9.9.9, {visitor}\r\n"),
             r#"{"model":"mock","stream":false,"messages":[{"role":"user","content":"hi"}]}"#,
         )
     };

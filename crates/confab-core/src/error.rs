@@ -95,7 +95,7 @@ impl ChatError {
                 let said = if said.is_empty() {
                     String::new()
                 } else {
-                    format!(" The server said: “{said}”")
+                    format!(" The server said: {}", quoted(&said))
                 };
                 let what = match status {
                     400 => "The server rejected the request (HTTP 400). Check the model and the request settings.".to_owned(),
@@ -111,8 +111,8 @@ impl ChatError {
                 format!("{what}{said}")
             }
             ChatError::Stream(e) => format!(
-                "The server reported an error while answering: “{}”. The answer so far is kept; try again.",
-                if e.message.is_empty() { "no details given" } else { &e.message }
+                "The server reported an error while answering: {} The answer so far is kept; try again.",
+                quoted(if e.message.is_empty() { "no details given" } else { &e.message })
             ),
             ChatError::InvalidJson { payload, .. } => format!(
                 "The server sent data that is not valid JSON, so the answer stopped there: {}",
@@ -254,6 +254,14 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
+/// The server's words in quotation marks, ending the sentence: a full stop after them unless
+/// they end a sentence themselves.
+fn quoted(words: &str) -> String {
+    let words = words.trim();
+    let ended = words.ends_with(['.', '!', '?', '…']);
+    format!("“{words}”{}", if ended { "" } else { "." })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +296,35 @@ mod tests {
         );
         assert_eq!(e.status(), Some(401));
         assert_eq!(e.code(), Some("invalid_api_key"));
+    }
+
+    #[test]
+    fn the_servers_words_end_the_sentence_once() {
+        let stream = |message: &str| {
+            ChatError::Stream(ErrorObject {
+                message: message.into(),
+                ..ErrorObject::default()
+            })
+            .user_message()
+        };
+        assert_eq!(
+            stream("The model crashed."),
+            "The server reported an error while answering: “The model crashed.” The answer so far is kept; try again."
+        );
+        assert_eq!(
+            stream("overloaded"),
+            "The server reported an error while answering: “overloaded”. The answer so far is kept; try again."
+        );
+        assert!(
+            ChatError::from_http(500, r#"{"error":{"message":"boom"}}"#, None)
+                .user_message()
+                .ends_with("The server said: “boom”.")
+        );
+        assert!(
+            ChatError::from_http(500, r#"{"error":{"message":"Boom!"}}"#, None)
+                .user_message()
+                .ends_with("The server said: “Boom!”")
+        );
     }
 
     #[test]

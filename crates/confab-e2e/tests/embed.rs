@@ -869,6 +869,28 @@ async fn the_launcher_stays_on_top_and_in_view_on_a_transformed_page() {
         "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
     )
     .await;
+    // The wheel over the conversation, past its end, does not scroll the page under it.
+    let centre = q(
+        &browser,
+        "(() => { const r = sr(0).querySelector('.confab__log').getBoundingClientRect(); \
+         return [(r.left + r.right) / 2, (r.top + r.bottom) / 2]; })()",
+    )
+    .await;
+    let before = q(&browser, "window.scrollY").await;
+    for _ in 0..3 {
+        browser
+            .cdp(
+                "Input.dispatchMouseEvent",
+                json!({"type": "mouseWheel", "x": centre[0], "y": centre[1], "deltaX": 0, "deltaY": 400}),
+            )
+            .await;
+    }
+    tokio::time::sleep(SECS(1)).await;
+    assert_eq!(
+        q(&browser, "window.scrollY").await,
+        before,
+        "the page did not scroll"
+    );
     q(&browser, "w(0).close()").await;
     q_wait(
         &browser,

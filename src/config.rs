@@ -185,10 +185,13 @@ impl WidgetConfig {
         let v = value.trim();
         let result: Result<(), String> = match name.as_str() {
             "endpoint" if v.is_empty() => Err("must not be empty".into()),
-            "endpoint" => {
-                self.endpoint = v.trim_end_matches('/').to_owned();
-                Ok(())
-            }
+            "endpoint" => match endpoint_problem(v) {
+                Some(problem) => Err(problem),
+                None => {
+                    self.endpoint = v.trim_end_matches('/').to_owned();
+                    Ok(())
+                }
+            },
             "model" if v.is_empty() => Err("must not be empty".into()),
             "model" => {
                 self.model = v.to_owned();
@@ -444,6 +447,31 @@ impl WidgetConfig {
     }
 }
 
+/// Why `endpoint` cannot be an API's address, if it cannot: it must be an http(s) URL or a
+/// path on the page's own site.
+fn endpoint_problem(endpoint: &str) -> Option<String> {
+    let lower = endpoint.to_ascii_lowercase();
+    let url = ["http://", "https://"]
+        .iter()
+        .find_map(|s| lower.strip_prefix(s));
+    let ok = match url {
+        Some(rest) => !rest.is_empty() && !rest.starts_with('/'),
+        None => ["/", "./", "../"].iter().any(|s| endpoint.starts_with(s)),
+    } && !endpoint.contains(char::is_whitespace);
+    if ok {
+        return None;
+    }
+    let hint = if url.is_none() && !lower.contains("://") && !endpoint.contains(char::is_whitespace)
+    {
+        format!("; did you mean http://{endpoint}?")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "must be an http(s) URL such as https://api.openai.com/v1, or a path on this site such as /v1 (got “{endpoint}”{hint})"
+    ))
+}
+
 fn join_path(endpoint: &str, path: &str) -> String {
     let (base, query) = match endpoint.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -491,6 +519,29 @@ fn query_pairs(params: &web_sys::UrlSearchParams) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_is_a_url_or_a_path() {
+        for ok in [
+            "https://api.openai.com/v1",
+            "HTTP://localhost:11434/v1",
+            "/v1",
+            "./api/v1",
+            "../v1",
+        ] {
+            assert_eq!(endpoint_problem(ok), None, "{ok}");
+        }
+        for bad in ["not a url", "ftp://x/v1", "https:///v1", "http://", "v1"] {
+            assert!(endpoint_problem(bad).is_some(), "{bad}");
+        }
+        assert!(endpoint_problem("localhost:11434/v1")
+            .unwrap()
+            .ends_with("(got “localhost:11434/v1”; did you mean http://localhost:11434/v1?)"));
+        let mut c = WidgetConfig::default();
+        c.set("endpoint", Some("ftp://x/v1"));
+        assert_eq!(c.endpoint, "/v1", "the default is kept");
+        assert_eq!(c.problems.len(), 1);
+    }
 
     #[test]
     fn urls_from_endpoints_as_people_write_them() {

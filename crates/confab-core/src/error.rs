@@ -102,6 +102,7 @@ impl ChatError {
                     401 => "The server refused the API key (HTTP 401). Check the key in the settings.".to_owned(),
                     403 => "The API key is not allowed to do this (HTTP 403). Check the key and its permissions.".to_owned(),
                     404 => "The server found no such model or endpoint (HTTP 404). Check the endpoint URL and the model name.".to_owned(),
+                    405 => "The server does not take chat requests at this address (HTTP 405). Check the endpoint URL.".to_owned(),
                     408 | 504 => format!("The server took too long to answer (HTTP {status}). Try again."),
                     413 => "The conversation is too long for the server (HTTP 413). Start a new conversation or delete some messages.".to_owned(),
                     429 => "The server is rate-limiting requests (HTTP 429). Wait a moment and try again.".to_owned(),
@@ -277,6 +278,7 @@ mod tests {
             (502, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>",
                 &["HTTP 502", "“502 Bad Gateway”"]),
             (500, "", &["HTTP 500", "Try again"]),
+            (405, "Method Not Allowed", &["HTTP 405", "endpoint URL"]),
         ];
         for (status, body, needles) in cases {
             let msg = ChatError::from_http(*status, body, None).user_message();

@@ -52,6 +52,10 @@ pub fn MessageView(
     };
     let error = move || data.with(|m| m.error.as_ref().map(|e| e.user_message()));
     let cut_off = move || state.get() == MessageState::Done && data.with(|m| m.was_cut_off());
+    let filtered = move || {
+        state.get() == MessageState::Done
+            && data.with(|m| m.finish_reason() == Some(&confab_core::FinishReason::ContentFilter))
+    };
     let several = move || data.with(|m| m.choices.len() > 1);
     let has_versions = move || data.with(|m| m.versions.is_some());
     let tool_calls = move || {
@@ -143,6 +147,9 @@ pub fn MessageView(
                     "The answer was cut off at the length limit. "
                     <button type="button" class="confab__link-btn confab__continue" on:click=move |_| chat.continue_answer(handle.id)>"Continue"</button>
                 </p>
+            </Show>
+            <Show when=filtered>
+                <p class="confab__note confab__filtered">{"The server's content filter stopped this answer."}</p>
             </Show>
             {move || error().map(|e| view! { <p class="confab__error" role="alert">{e}</p> })}
             <Show when=can_retry>

@@ -267,6 +267,35 @@ async fn alternatives_can_be_switched_and_the_chosen_one_continues() {
 }
 
 #[tokio::test]
+async fn a_content_filter_stop_is_said_and_what_came_is_kept() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-content-filter").await;
+    ask(&browser, "something filtered").await;
+    let note = browser
+        .wait_for(
+            "the note",
+            "root.querySelector('.confab__filtered') && root.querySelector('.confab__filtered').textContent",
+            SECS(10),
+        )
+        .await;
+    assert_eq!(note, "The server's content filter stopped this answer.");
+    assert_eq!(browser.eval(ANSWER_STATE).await, "done");
+    assert!(
+        !browser.eval(ANSWER).await.as_str().unwrap().is_empty(),
+        "the words before the filter stay"
+    );
+    assert_eq!(
+        browser
+            .eval("!!root.querySelector('.confab__continue')")
+            .await,
+        false,
+        "nothing to continue"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_cut_off_answer_offers_continue_which_appends() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;

@@ -312,9 +312,11 @@ fn stream_events(
     ))));
 
     let cut = match scenario {
-        Scenario::Drop | Scenario::ErrorMidStream | Scenario::BadJson | Scenario::NoDone => {
-            Some(12)
-        }
+        Scenario::Drop
+        | Scenario::ErrorMidStream
+        | Scenario::BadJson
+        | Scenario::NoDone
+        | Scenario::ContentFilter => Some(12),
         Scenario::Length => Some(max_tokens.unwrap_or(24).min(24)),
         _ => max_tokens,
     };
@@ -342,7 +344,9 @@ fn stream_events(
             ))));
         }
         completion_tokens += take;
-        let reason = if take < tokens.len() {
+        let reason = if scenario == Scenario::ContentFilter {
+            "content_filter"
+        } else if take < tokens.len() {
             "length"
         } else {
             "stop"

@@ -34,6 +34,8 @@ pub enum Scenario {
     NoDone,
     /// The answer is cut with finish_reason `length`.
     Length,
+    /// A few tokens, then finish_reason `content_filter` (as Azure OpenAI's filter does).
+    ContentFilter,
     /// Two streamed tool calls.
     Tools,
     /// Reasoning text before the answer.
@@ -72,6 +74,10 @@ pub const MODELS: &[(&str, &str)] = &[
     ("mock-not-sse", "an HTML page instead of an event stream"),
     ("mock-no-done", "ends without finish_reason or [DONE]"),
     ("mock-length", "cut at max tokens (finish_reason length)"),
+    (
+        "mock-content-filter",
+        "cut by a content filter (finish_reason content_filter)",
+    ),
     ("mock-tools", "two tool calls"),
     ("mock-reasoning", "reasoning, then an answer"),
     (
@@ -111,6 +117,7 @@ impl Scenario {
             "mock-not-sse" => Scenario::NotEventStream,
             "mock-no-done" => Scenario::NoDone,
             "mock-length" => Scenario::Length,
+            "mock-content-filter" => Scenario::ContentFilter,
             "mock-tools" => Scenario::Tools,
             "mock-reasoning" => Scenario::Reasoning,
             "mock-think" => Scenario::ThinkTags,

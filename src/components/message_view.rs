@@ -52,6 +52,21 @@ pub fn MessageView(
     };
     let error = move || data.with(|m| m.error.as_ref().map(|e| e.user_message()));
     let cut_off = move || state.get() == MessageState::Done && data.with(|m| m.was_cut_off());
+    // Finished with nothing to show: said, rather than an empty bubble.
+    let empty = move || {
+        state.get() == MessageState::Done
+            && data.with(|m| {
+                m.finish_reason() != Some(&confab_core::FinishReason::ContentFilter)
+                    && !m.was_cut_off()
+                    && m.choice().is_none_or(|c| {
+                        c.content.trim().is_empty()
+                            && c.reasoning.trim().is_empty()
+                            && c.tool_calls.is_empty()
+                            && c.function_call.is_none()
+                            && c.refusal.as_deref().is_none_or(str::is_empty)
+                    })
+            })
+    };
     let filtered = move || {
         state.get() == MessageState::Done
             && data.with(|m| m.finish_reason() == Some(&confab_core::FinishReason::ContentFilter))
@@ -147,6 +162,9 @@ pub fn MessageView(
                     "The answer was cut off at the length limit. "
                     <button type="button" class="confab__link-btn confab__continue" on:click=move |_| chat.continue_answer(handle.id)>"Continue"</button>
                 </p>
+            </Show>
+            <Show when=empty>
+                <p class="confab__note confab__empty-answer">{"The model sent an empty answer."}</p>
             </Show>
             <Show when=filtered>
                 <p class="confab__note confab__filtered">{"The server's content filter stopped this answer."}</p>

@@ -296,6 +296,24 @@ async fn a_content_filter_stop_is_said_and_what_came_is_kept() {
 }
 
 #[tokio::test]
+async fn an_empty_answer_is_said() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    open(&browser, &server, "model=mock-empty").await;
+    ask(&browser, "say nothing").await;
+    let note = browser
+        .wait_for(
+            "the note",
+            "root.querySelector('.confab__empty-answer') && root.querySelector('.confab__empty-answer').textContent",
+            SECS(10),
+        )
+        .await;
+    assert_eq!(note, "The model sent an empty answer.");
+    assert_eq!(browser.eval(ANSWER_STATE).await, "done");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_cut_off_answer_offers_continue_which_appends() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;

@@ -178,7 +178,7 @@ async fn chat_completions(
             Scenario::Echo => prompt.clone(),
             Scenario::Inspect => inspect(&headers, &req),
             Scenario::Long(tokens) => answer::long(tokens),
-            Scenario::Refusal | Scenario::Tools => String::new(),
+            Scenario::Refusal | Scenario::Tools | Scenario::Empty => String::new(),
             // Reasoning inline, as a server without a reasoning parser sends it. The tokenizer
             // splits both tags across chunks.
             Scenario::ThinkTags => format!(

@@ -36,6 +36,8 @@ pub enum Scenario {
     Length,
     /// A few tokens, then finish_reason `content_filter` (as Azure OpenAI's filter does).
     ContentFilter,
+    /// An answer with no text at all, finished normally.
+    Empty,
     /// Two streamed tool calls.
     Tools,
     /// Reasoning text before the answer.
@@ -78,6 +80,7 @@ pub const MODELS: &[(&str, &str)] = &[
         "mock-content-filter",
         "cut by a content filter (finish_reason content_filter)",
     ),
+    ("mock-empty", "an empty answer (finish_reason stop)"),
     ("mock-tools", "two tool calls"),
     ("mock-reasoning", "reasoning, then an answer"),
     (
@@ -118,6 +121,7 @@ impl Scenario {
             "mock-no-done" => Scenario::NoDone,
             "mock-length" => Scenario::Length,
             "mock-content-filter" => Scenario::ContentFilter,
+            "mock-empty" => Scenario::Empty,
             "mock-tools" => Scenario::Tools,
             "mock-reasoning" => Scenario::Reasoning,
             "mock-think" => Scenario::ThinkTags,

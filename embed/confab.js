@@ -139,9 +139,22 @@
     }
 
     connectedCallback() {
-      if (this._widget || this._loading || this._destroyed) return;
+      if (this._widget) return this._raisePopovers();
+      if (this._loading || this._destroyed) return;
       if (this._lazy() && this._queue.length === 0) this._showFacade();
       else this._load();
+    }
+
+    /** Moved in the page (taken out and put back): the launcher and an open panel go back to
+     *  the top layer, which leaving the document took them out of. */
+    _raisePopovers() {
+      var root = this.shadowRoot;
+      if (!root) return;
+      root.querySelectorAll(".confab__launcher[popover], .confab__panel[popover]:not([hidden])").forEach(function (el) {
+        try {
+          if (!el.matches(":popover-open")) el.showPopover();
+        } catch (e) { /* no popovers here */ }
+      });
     }
 
     /** A setting as the widget will read it: setConfig's value over the attribute's. */

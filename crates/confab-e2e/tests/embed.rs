@@ -891,6 +891,23 @@ async fn the_launcher_stays_on_top_and_in_view_on_a_transformed_page() {
         before,
         "the page did not scroll"
     );
+    // Moved in the page (as frameworks do), it goes back to the top layer.
+    q(
+        &browser,
+        "document.body.insertBefore(w(0), document.body.firstChild)",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "the popovers shown again",
+        "sr(0).querySelector('.confab__launcher').matches(':popover-open') && sr(0).querySelector('.confab__panel').matches(':popover-open')",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, &place(".confab__panel")).await,
+        json!([true, true]),
+        "after the move, the panel is in the window and on top"
+    );
     q(&browser, "w(0).close()").await;
     q_wait(
         &browser,

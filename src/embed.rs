@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::chat::{Chat, ChatEvent};
-use crate::config::WidgetConfig;
+use crate::config::{Persist, WidgetConfig};
 use crate::events::{dispatch, to_js};
 use crate::library::Library;
 use crate::storage;
@@ -108,19 +108,40 @@ impl Widget {
         self.library.load();
     }
 
-    /// The unsent text in the composer survives a reload, where conversations do.
+    /// The unsent text in the composer belongs to its conversation: another conversation shows
+    /// its own, and each survives a reload where conversations do. A conversation with no
+    /// message yet keeps its draft under no id: its id lasts only once something is sent.
     fn keep_draft(&self) {
         let chat = self.chat;
-        // Where it is kept; other settings changing do not write it again.
-        let place = Memo::new(move |_| chat.config.with(|c| (c.persist, c.storage_key.clone())));
-        let (persist, storage_key) = place.get_untracked();
-        chat.draft.set(storage::load_draft(persist, &storage_key));
+        let library = self.library;
+        // Where the draft is kept: storage, conversation, and whether it has started. Other
+        // settings changing do not move it.
+        let place = Memo::new(move |_| DraftPlace {
+            persist: chat.config.with(|c| c.persist),
+            storage_key: chat.config.with(|c| c.storage_key.clone()),
+            conversation: library.active(),
+            started: chat.messages.with(|m| !m.is_empty()),
+        });
+        Effect::new(move |previous: Option<DraftPlace>| {
+            let now = place.get();
+            match &previous {
+                Some(was) if *was == now => {}
+                // The same conversation, started (its first message sent) or cleared: the
+                // text in the box stays, kept under the conversation's new name.
+                Some(was) if was.same_conversation(&now) => {
+                    was.save("");
+                    chat.draft.with_untracked(|text| now.save(text));
+                }
+                // First run, another conversation, or other storage: its own draft.
+                _ => chat.draft.set(now.load()),
+            }
+            now
+        });
         Effect::new(move |previous: Option<()>| {
-            let (persist, storage_key) = place.get();
             chat.draft.with(|text| {
                 // The first run would only write back what was just read.
                 if previous.is_some() {
-                    storage::save_draft(persist, &storage_key, text);
+                    place.with_untracked(|p| p.save(text));
                 }
             });
         });
@@ -277,5 +298,35 @@ impl Widget {
             drop(mounted);
             self.root.remove();
         }
+    }
+}
+
+/// Where a draft is kept (see `Widget::keep_draft`).
+#[derive(Clone, PartialEq)]
+struct DraftPlace {
+    persist: Persist,
+    storage_key: String,
+    conversation: Option<String>,
+    started: bool,
+}
+
+impl DraftPlace {
+    /// The conversation the draft is stored under: none until it has started.
+    fn id(&self) -> Option<&str> {
+        self.conversation.as_deref().filter(|_| self.started)
+    }
+
+    fn same_conversation(&self, other: &DraftPlace) -> bool {
+        self.persist == other.persist
+            && self.storage_key == other.storage_key
+            && self.conversation == other.conversation
+    }
+
+    fn load(&self) -> String {
+        storage::load_draft(self.persist, &self.storage_key, self.id())
+    }
+
+    fn save(&self, text: &str) {
+        storage::save_draft(self.persist, &self.storage_key, self.id(), text);
     }
 }

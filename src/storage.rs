@@ -1,7 +1,7 @@
 //! Keeping conversations in localStorage or sessionStorage, or with `persist: none` in this
 //! page's memory only (so History still works until the page closes): the list of
 //! conversations (`confab:{key}:index`), each conversation (`confab:{key}:c:{id}`) and the
-//! unsent text in the composer (`confab:{key}:draft`). Every failure
+//! unsent text in the composer (`confab:{key}:draft:{id}`, one per conversation). Every failure
 //! (storage disabled, quota exceeded, damaged or newer data) becomes a sentence for the user;
 //! what is in memory is never lost because of it, and damaged data is set aside, not deleted.
 
@@ -200,26 +200,36 @@ pub fn save_conversation(
 pub fn delete_conversation(persist: Persist, storage_key: &str, id: &str) {
     if let Ok(storage) = area(persist) {
         let _ = storage.remove_item(&conversation_key(storage_key, id));
+        let _ = storage.remove_item(&draft_key(storage_key, Some(id)));
     }
 }
 
-fn draft_key(storage_key: &str) -> String {
-    format!("confab:{storage_key}:draft")
+/// `confab:{key}:draft:{id}` for a conversation's draft; `confab:{key}:draft` for the draft of
+/// a conversation not started yet (it has no lasting id before its first message).
+fn draft_key(storage_key: &str, conversation: Option<&str>) -> String {
+    match conversation {
+        Some(id) => format!("confab:{storage_key}:draft:{id}"),
+        None => format!("confab:{storage_key}:draft"),
+    }
 }
 
-/// What was typed and not sent when the page last closed.
-pub fn load_draft(persist: Persist, storage_key: &str) -> String {
+/// What was typed in `conversation` and not sent.
+pub fn load_draft(persist: Persist, storage_key: &str, conversation: Option<&str>) -> String {
     area(persist)
         .ok()
-        .and_then(|s| s.get_item(&draft_key(storage_key)).ok().flatten())
+        .and_then(|s| {
+            s.get_item(&draft_key(storage_key, conversation))
+                .ok()
+                .flatten()
+        })
         .unwrap_or_default()
 }
 
 /// Keeps the composer's text (an empty one is removed). Failing is not worth a word: the
 /// text is still in the composer.
-pub fn save_draft(persist: Persist, storage_key: &str, text: &str) {
+pub fn save_draft(persist: Persist, storage_key: &str, conversation: Option<&str>, text: &str) {
     if let Ok(storage) = area(persist) {
-        let key = draft_key(storage_key);
+        let key = draft_key(storage_key, conversation);
         let _ = if text.is_empty() {
             storage.remove_item(&key)
         } else {

@@ -265,3 +265,80 @@ async fn without_persistence_history_lasts_as_long_as_the_page() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn each_conversation_keeps_its_own_draft() {
+    const INPUT: &str = "root.querySelector('.confab__input')";
+    const DRAFT_KEYS: &str =
+        "Object.keys(localStorage).filter(k => k.startsWith('confab:drafts:draft')).sort()";
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let url = format!("{}/?model=mock-echo&storage-key=drafts", server.url);
+    browser.open(&url).await;
+    let type_draft = |text: &'static str| {
+        format!("({INPUT}.value = {text:?}, {INPUT}.dispatchEvent(new Event('input')), true)")
+    };
+    let draft_is = |text: &str| format!("{INPUT} && {INPUT}.value === {text:?}");
+
+    ask(&browser, "alpha question").await;
+    browser.eval(&type_draft("alpha draft")).await;
+    history(&browser).await;
+    new_conversation(&browser).await;
+    browser
+        .wait_for("a new conversation's empty box", &draft_is(""), SECS(3))
+        .await;
+    browser.eval(&type_draft("fresh draft")).await;
+
+    history(&browser).await;
+    in_row(&browser, "alpha question", ".confab__conversation-open").await;
+    browser
+        .wait_for("alpha's draft back", &draft_is("alpha draft"), SECS(3))
+        .await;
+
+    // After a reload: alpha (the open one) with its draft; a new conversation with its own.
+    browser.open(&url).await;
+    browser
+        .wait_for(
+            "alpha's draft after a reload",
+            &draft_is("alpha draft"),
+            SECS(5),
+        )
+        .await;
+    history(&browser).await;
+    new_conversation(&browser).await;
+    browser
+        .wait_for(
+            "the new conversation's draft",
+            &draft_is("fresh draft"),
+            SECS(3),
+        )
+        .await;
+
+    // Sent, the new conversation's draft is gone; deleting alpha deletes its draft.
+    browser
+        .eval("(root.querySelector('.confab__send').click(), true)")
+        .await;
+    browser
+        .wait_for(
+            "the answer",
+            &format!("{STATE} === 'done' && {INPUT}.value === ''"),
+            SECS(10),
+        )
+        .await;
+    let keys = browser.page(DRAFT_KEYS).await;
+    assert_eq!(
+        keys.as_array().map(Vec::len),
+        Some(1),
+        "alpha's only: {keys}"
+    );
+    history(&browser).await;
+    in_row(&browser, "alpha question", ".confab__delete-conversation").await;
+    browser
+        .wait_for(
+            "no draft left",
+            &format!("{DRAFT_KEYS}.length === 0"),
+            SECS(3),
+        )
+        .await;
+    browser.close().await;
+}

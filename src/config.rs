@@ -461,8 +461,12 @@ fn endpoint_problem(endpoint: &str) -> Option<String> {
     if ok {
         return None;
     }
-    let hint = if url.is_none() && !lower.contains("://") && !endpoint.contains(char::is_whitespace)
-    {
+    // A host written without its scheme ("localhost:11434/v1", "api.example.com/v1").
+    let host = endpoint.split('/').next().unwrap_or_default();
+    let looks_like_host = (host.contains('.') || host.contains(':') || host == "localhost")
+        && !lower.contains("://")
+        && !endpoint.contains(char::is_whitespace);
+    let hint = if url.is_none() && looks_like_host {
         format!("; did you mean http://{endpoint}?")
     } else {
         String::new()
@@ -534,6 +538,10 @@ mod tests {
         for bad in ["not a url", "ftp://x/v1", "https:///v1", "http://", "v1"] {
             assert!(endpoint_problem(bad).is_some(), "{bad}");
         }
+        assert!(!endpoint_problem("v1").unwrap().contains("did you mean"));
+        assert!(endpoint_problem("api.example.com/v1")
+            .unwrap()
+            .contains("did you mean http://api.example.com/v1?"));
         assert!(endpoint_problem("localhost:11434/v1")
             .unwrap()
             .ends_with("(got “localhost:11434/v1”; did you mean http://localhost:11434/v1?)"));

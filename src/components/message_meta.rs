@@ -20,10 +20,7 @@ pub fn MessageMeta(
                 ));
             }
             // A request that failed before any answer came has no time worth showing.
-            let answered = m.usage.is_some()
-                || m.choices.iter().any(|c| {
-                    !c.content.is_empty() || !c.reasoning.is_empty() || !c.tool_calls.is_empty()
-                });
+            let answered = m.usage.is_some() || m.choices.iter().any(|c| !c.is_blank());
             if let Some(ms) = m.elapsed_ms.filter(|ms| *ms > 0 && answered) {
                 parts.push(format!("{:.1} s", ms as f64 / 1000.0));
                 if let Some(u) = m.usage.as_ref().filter(|u| u.completion_tokens > 0) {

@@ -44,11 +44,7 @@ pub fn MessageView(
     };
     let waiting = move || {
         state.get() == MessageState::Streaming
-            && data.with(|m| {
-                m.choice().is_none_or(|c| {
-                    c.content.is_empty() && c.reasoning.is_empty() && c.tool_calls.is_empty()
-                })
-            })
+            && data.with(|m| m.choice().is_none_or(confab_core::Choice::is_blank))
     };
     let error = move || data.with(|m| m.error.as_ref().map(|e| e.user_message()));
     let cut_off = move || state.get() == MessageState::Done && data.with(|m| m.was_cut_off());
@@ -58,13 +54,7 @@ pub fn MessageView(
             && data.with(|m| {
                 m.finish_reason() != Some(&confab_core::FinishReason::ContentFilter)
                     && !m.was_cut_off()
-                    && m.choice().is_none_or(|c| {
-                        c.content.trim().is_empty()
-                            && c.reasoning.trim().is_empty()
-                            && c.tool_calls.is_empty()
-                            && c.function_call.is_none()
-                            && c.refusal.as_deref().is_none_or(str::is_empty)
-                    })
+                    && m.choice().is_none_or(confab_core::Choice::is_blank)
             })
     };
     let filtered = move || {

@@ -77,6 +77,15 @@ const THINK_OPEN: &str = "<think>";
 const THINK_CLOSE: &str = "</think>";
 
 impl Choice {
+    /// Nothing to show yet: no text (but white space), reasoning, refusal or call.
+    pub fn is_blank(&self) -> bool {
+        self.content.trim().is_empty()
+            && self.reasoning.trim().is_empty()
+            && self.refusal.as_deref().is_none_or(|r| r.trim().is_empty())
+            && self.tool_calls.is_empty()
+            && self.function_call.is_none()
+    }
+
     fn new(index: u32) -> Self {
         Choice {
             index,
@@ -532,6 +541,22 @@ mod tests {
 
     fn chunk(json: &str) -> ChatCompletionChunk {
         crate::json::parse(json).unwrap()
+    }
+
+    #[test]
+    fn a_choice_is_blank_until_it_has_something_to_show() {
+        let mut c = Choice::new(0);
+        assert!(c.is_blank());
+        c.content = " \n".into();
+        assert!(c.is_blank(), "white space shows nothing");
+        c.refusal = Some("no".into());
+        assert!(!c.is_blank());
+        c.refusal = None;
+        c.reasoning = "hmm".into();
+        assert!(!c.is_blank());
+        c.reasoning.clear();
+        c.content = "hi".into();
+        assert!(!c.is_blank());
     }
 
     #[test]

@@ -72,6 +72,19 @@ async fn wait_for_launcher(browser: &Browser) {
     .await;
 }
 
+/// Waits until the first <confab-chat> holds `count` messages, the last an answer that is done.
+async fn wait_for_answer(browser: &Browser, count: usize) {
+    q_wait(
+        browser,
+        "the answer",
+        &format!(
+            "w(0).messages().length === {count} && w(0).messages()[{}].state === 'done'",
+            count - 1
+        ),
+    )
+    .await;
+}
+
 fn events(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -203,12 +216,7 @@ async fn script_tag_from_another_origin_survives_a_hostile_page() {
     browser
         .type_keys(&format!("hello from a hostile page{ENTER}"))
         .await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     assert_eq!(
         q(&browser, "w(0).messages()[1].content").await,
         "hello from a hostile page"
@@ -309,12 +317,7 @@ async fn two_inline_instances_keep_separate_histories_across_a_reload() {
     );
 
     assert_eq!(q(&browser, "w(0).send('for A')").await, true);
-    q_wait(
-        &browser,
-        "A's answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     q(&browser, "sr(1).querySelector('textarea').focus()").await;
     browser.type_keys(&format!("for B{ENTER}")).await;
     q_wait(
@@ -567,12 +570,7 @@ async fn works_under_a_strict_content_security_policy() {
         "the widget's stylesheet and the accent apply under the CSP"
     );
     q(&browser, "w(0).send('under csp')").await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     assert_eq!(
         q(
             &browser,
@@ -586,12 +584,7 @@ async fn works_under_a_strict_content_security_policy() {
     let markdown = "# Title\n\n- *one*\n- **two**\n\n```rust\nfn main() {}\n```\n\n\
                     | a | b |\n|---|---|\n| 1 | 2 |\n\n> a [link](https://example.com/) and `code`";
     q(&browser, &format!("w(0).send({})", json!(markdown))).await;
-    q_wait(
-        &browser,
-        "the markdown",
-        "w(0).messages().length === 4 && w(0).messages()[3].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 4).await;
     let last = "[...sr(0).querySelectorAll('.confab__msg--assistant .confab__content')].pop()";
     assert_eq!(
         q(&browser, &format!("[...{last}.querySelectorAll('h1, ul, em, strong, pre, table, blockquote, a, code')].map(e => e.tagName).join(' ')")).await,
@@ -658,12 +651,7 @@ async fn a_page_with_its_own_confab_global_that_loads_the_script_twice_still_get
         "the page keeps its global"
     );
     q(&browser, "w(0).send('still works')").await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     assert_eq!(
         q(&browser, "document.querySelectorAll('confab-chat').length").await,
         1,
@@ -708,12 +696,7 @@ async fn a_fullpage_widget_fills_the_window_and_takes_the_cursor() {
     .await;
     browser.type_keys("hello fullpage").await;
     browser.type_keys(ENTER).await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     assert_eq!(
         q(&browser, "w(0).messages()[1].content").await,
         "hello fullpage"
@@ -753,12 +736,7 @@ async fn a_site_owner_puts_the_key_in_the_proxy_not_in_the_page() {
     browser.goto(&format!("{}/shop.html", host.url)).await;
     wait_for_launcher(&browser).await;
     q(&browser, "w(0).send('who am I?')").await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     let seen: Value = serde_json::from_str(
         q(&browser, "w(0).messages()[1].content")
             .await
@@ -863,12 +841,7 @@ async fn the_launcher_stays_on_top_and_in_view_on_a_transformed_page() {
         "the widget's launcher too"
     );
     q(&browser, "w(0).send('on top')").await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     // The wheel over the conversation, past its end, does not scroll the page under it.
     let centre = q(
         &browser,
@@ -1083,12 +1056,7 @@ async fn a_launcher_whose_widget_cannot_load_says_so_and_tries_again() {
         "Close the chat"
     );
     q(&browser, "w(0).send('loaded at last')").await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     browser.close().await;
 }
 
@@ -1109,12 +1077,7 @@ async fn a_module_script_tag_from_another_origin_works_too() {
         "assets load from next to confab.js, not from the page"
     );
     q(&browser, "w(0).send('as a module')").await;
-    q_wait(
-        &browser,
-        "the answer",
-        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
-    )
-    .await;
+    wait_for_answer(&browser, 2).await;
     assert_eq!(
         q(&browser, "w(0).messages()[1].content").await,
         "as a module"

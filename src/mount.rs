@@ -14,8 +14,8 @@ use crate::config::{Mode, WidgetConfig};
 use crate::embed::Widget;
 use crate::library::Library;
 
-/// The widget's one stylesheet.
-pub const STYLE: &str = include_str!("../style/confab.css");
+/// The widget's one stylesheet (`style/confab.css`, its comments taken out by `build.rs`).
+pub const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/confab.css"));
 
 fn shadow_root(host: &Element) -> ShadowRoot {
     let shadow = host.shadow_root().unwrap_or_else(|| {

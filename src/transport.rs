@@ -4,7 +4,6 @@
 use confab_core::api::{ChatCompletion, ChatCompletionRequest};
 use confab_core::retry::retry_after_ms;
 use confab_core::{ChatError, ChunkDecoder, StreamEvent};
-use futures_util::StreamExt;
 use gloo_net::http::{Request, Response};
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -123,7 +122,32 @@ async fn read_stream(
     let Some(raw) = response.body() else {
         return Outcome::Finished { saw_done: false };
     };
-    let mut body = wasm_streams::ReadableStream::from_raw(raw.unchecked_into()).into_stream();
+    // Read with the stream's own reader: one `read()` promise at a time.
+    let reader: web_sys::ReadableStreamDefaultReader = raw.get_reader().unchecked_into();
+    let outcome = read_chunks(&reader, signal, &mut on_update).await;
+    // Whatever ended the loop, let go of the body: after `[DONE]` the connection can close.
+    let _ = reader.cancel();
+    outcome
+}
+
+/// The next chunk of the body: `Ok(None)` at its end.
+async fn next_chunk(
+    reader: &web_sys::ReadableStreamDefaultReader,
+) -> Result<Option<Vec<u8>>, wasm_bindgen::JsValue> {
+    let result = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
+    let done = js_sys::Reflect::get(&result, &"done".into())?;
+    if done.is_truthy() {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(&result, &"value".into())?;
+    Ok(Some(js_sys::Uint8Array::new(&value).to_vec()))
+}
+
+async fn read_chunks(
+    reader: &web_sys::ReadableStreamDefaultReader,
+    signal: &AbortSignal,
+    on_update: &mut impl FnMut(Received),
+) -> Outcome {
     let mut decoder = ChunkDecoder::new();
     let mut saw_done = false;
     // Buffered reads resolve as microtasks, so a fast stream could be handled in one long task
@@ -131,7 +155,11 @@ async fn read_stream(
     let mut slice_start = js_sys::Date::now();
     loop {
         let before = js_sys::Date::now();
-        let Some(read) = body.next().await else { break };
+        let read = match next_chunk(reader).await {
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => break,
+            Err(e) => Err(e),
+        };
         let now = js_sys::Date::now();
         if now - before > 1.0 {
             // The read waited for the network: the browser had its turn meanwhile.
@@ -142,7 +170,6 @@ async fn read_stream(
         }
         match read {
             Ok(bytes) => {
-                let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
                 let events = decoder.feed(&bytes);
                 saw_done |= decoder.ended();
                 if !events.is_empty() {

@@ -111,12 +111,55 @@ fn serve(args: &[String]) -> Result {
 pub fn dist() -> Result<PathBuf> {
     let env = setup::ensure_build_tools()?;
     let dir = root().join("dist");
+    build_release(&env, &dir)?;
+    Ok(dir)
+}
+
+/// The release build into `dir`: trunk (wasm-opt -Oz), then the two scripts a host page loads,
+/// the wasm-bindgen glue and the loader, minified by terser (trunk's own JS minifier cannot
+/// parse the glue). The end-to-end tests run on this same output.
+fn build_release(env: &setup::Env, dir: &Path) -> Result {
     run(Command::new("trunk")
         .current_dir(root())
-        .envs(env)
+        .envs(env.clone())
         .args(["build", "--release", "--dist"])
-        .arg(&dir))?;
-    Ok(dir)
+        .arg(dir))?;
+    for (file, module) in [("confab-widget.js", true), ("confab.js", false)] {
+        let path = dir.join(file);
+        let mut terser = Command::new(setup::terser());
+        terser.envs(env.clone()).arg(&path);
+        if module {
+            terser.arg("--module");
+        }
+        run(terser.args(["--compress", "--mangle", "--output"]).arg(&path))?;
+    }
+    // Trunk's page preloads the glue with a subresource integrity hash of what it wrote.
+    let glue = std::fs::read(dir.join("confab-widget.js")).map_err(|e| e.to_string())?;
+    let page = dir.join("index.html");
+    let html = std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+    std::fs::write(&page, with_integrity(&html, "/confab-widget.js", &glue)?)
+        .map_err(|e| format!("{}: {e}", page.display()))
+}
+
+/// `html` with the `integrity` of the element whose `href` is `href` set to `content`'s SHA-384.
+fn with_integrity(html: &str, href: &str, content: &[u8]) -> Result<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(content));
+    let at = html
+        .find(&format!("href=\"{href}\""))
+        .ok_or_else(|| format!("index.html has no element with href=\"{href}\""))?;
+    let open = html[..at].rfind('<').unwrap_or(0);
+    let close = at + html[at..].find('>').unwrap_or(html.len() - at);
+    let tag = &html[open..close];
+    let attr = "integrity=\"sha384-";
+    let start = open
+        + tag
+            .find(attr)
+            .ok_or_else(|| format!("the element for {href} has no integrity hash"))?
+        + attr.len();
+    let end = start + html[start..].find('"').unwrap_or(0);
+    Ok(format!("{}{hash}{}", &html[..start], &html[end..]))
 }
 
 fn test() -> Result {
@@ -142,12 +185,7 @@ fn test() -> Result {
 
     println!("\n== 3/3 end-to-end tests (widget + confab-server --mock + Chromium via WebDriver)");
     let e2e_dist = root().join("target/e2e-dist");
-    let built = run(Command::new("trunk")
-        .current_dir(root())
-        .envs(env.clone())
-        .args(["build", "--release", "--dist"])
-        .arg(&e2e_dist))
-    .and_then(|()| run(cargo().args(["build", "-p", "confab-server"])));
+    let built = build_release(&env, &e2e_dist).and_then(|()| run(cargo().args(["build", "-p", "confab-server"])));
     match built {
         Ok(()) => totals.step(
             "end-to-end",
@@ -166,6 +204,16 @@ fn test() -> Result {
 #[cfg(test)]
 mod tests {
     /// The architecture invariant, checked: confab-core's dependency tree has no browser crate.
+    #[test]
+    fn the_integrity_hash_follows_the_minified_file() {
+        let html = r#"<link rel="modulepreload" href="/a.js" crossorigin="anonymous" integrity="sha384-OLD"><link href="/b.wasm" integrity="sha384-KEEP">"#;
+        let out = super::with_integrity(html, "/a.js", b"").unwrap();
+        // SHA-384 of nothing (`printf "" | openssl dgst -sha384 -binary | base64`).
+        let empty = "OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb";
+        assert_eq!(out, html.replace("sha384-OLD", &format!("sha384-{empty}")));
+        assert!(super::with_integrity(html, "/c.js", b"").is_err());
+    }
+
     #[test]
     fn confab_core_depends_on_no_browser_api() {
         let out = super::cargo()

@@ -8,6 +8,7 @@ use crate::{root, run, Result};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132.0.0";
+pub const TERSER_VERSION: &str = "5.51.4";
 
 /// Environment for commands that use the tools: PATH with the project's wasm-opt first, and
 /// trunk kept offline so it never tries to download a tool of its own.
@@ -26,6 +27,18 @@ fn binaryen_dir() -> PathBuf {
     cargo_home()
         .join("confab-tools")
         .join(format!("binaryen-{BINARYEN_VERSION}"))
+}
+
+/// Where terser (the JS minifier for the release glue and loader) is installed from npm.
+fn terser_dir() -> PathBuf {
+    cargo_home()
+        .join("confab-tools")
+        .join(format!("terser-{TERSER_VERSION}"))
+}
+
+/// The terser program the release build minifies with.
+pub fn terser() -> PathBuf {
+    terser_dir().join("node_modules/.bin/terser")
 }
 
 fn version_of(program: &str, arg: &str) -> Option<String> {
@@ -133,6 +146,21 @@ fn ensure_wasm_opt() -> Result {
     Ok(())
 }
 
+fn ensure_terser() -> Result {
+    let ok = version_of(terser().to_str().unwrap_or_default(), "--version")
+        .is_some_and(|v| v == format!("terser {TERSER_VERSION}"));
+    if !ok {
+        say(&format!("installing terser {TERSER_VERSION} (JS minifier) from npm"));
+        let dir = terser_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(format!("terser@{TERSER_VERSION}")))?;
+    }
+    Ok(())
+}
+
 fn ensure_chromium() -> Result {
     let have = |p: &str| {
         Command::new("which")
@@ -163,6 +191,7 @@ pub fn ensure_build_tools() -> Result<Env> {
     ensure_trunk()?;
     ensure_wasm_bindgen()?;
     ensure_wasm_opt()?;
+    ensure_terser()?;
     // Trunk runs cargo offline: every crate must already be here.
     run(Command::new("cargo").current_dir(root()).arg("fetch"))?;
     Ok(env())

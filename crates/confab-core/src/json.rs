@@ -520,9 +520,13 @@ impl<T: FromJson> FromJson for BTreeMap<String, T> {
         let map = value
             .as_object()
             .ok_or_else(|| mismatch("an object", value))?;
-        map.iter()
-            .map(|(k, v)| Ok((k.to_owned(), T::from_json(v).map_err(|e| e.within(k))?)))
-            .collect()
+        // Inserted one by one: `collect()` into a map sorts first, and that sort is a few KB of
+        // wasm per value type.
+        let mut out = BTreeMap::new();
+        for (k, v) in map.iter() {
+            out.insert(k.to_owned(), T::from_json(v).map_err(|e| e.within(k))?);
+        }
+        Ok(out)
     }
 }
 

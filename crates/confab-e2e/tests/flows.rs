@@ -332,15 +332,50 @@ async fn switching_to_a_long_version_keeps_the_switch_in_view_and_focused() {
 }
 
 /// A draft is kept while Settings or History is open and across reloads, and the text box
-/// grows with it.
+/// grows with it (Chromium sizes it itself, through `field-sizing: content`).
 #[tokio::test]
 async fn the_draft_survives_settings_history_and_reloads_and_the_box_fits_it() {
+    draft_and_box(false).await;
+}
+
+/// The same where the browser has no `field-sizing` (Firefox and Safari at the time of
+/// writing): the composer fits the box in script. Simulated in Chromium by a `CSS.supports`
+/// that says no and a stylesheet without the property.
+#[tokio::test]
+async fn without_field_sizing_the_composer_fits_the_box_in_script() {
+    draft_and_box(true).await;
+}
+
+async fn draft_and_box(without_field_sizing: bool) {
     const INPUT: &str = "root.querySelector('.confab__input')";
     const DRAFT: &str = "line 1\nline 2\nline 3\nline 4";
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
+    if without_field_sizing {
+        browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({"source": r#"
+                    const supports = CSS.supports;
+                    CSS.supports = function (p, v) {
+                        return String(p).trim() === 'field-sizing' ? false : supports.apply(CSS, arguments);
+                    };
+                    const replaceSync = CSSStyleSheet.prototype.replaceSync;
+                    CSSStyleSheet.prototype.replaceSync = function (text) {
+                        return replaceSync.call(this, String(text).replace(/field-sizing:\s*content;?/g, ''));
+                    };
+                "#}),
+            )
+            .await;
+    }
     let query = "model=mock-echo&storage-key=draft";
     open(&browser, &server, query).await;
+    let sized_by = format!("getComputedStyle({INPUT}).fieldSizing");
+    assert_eq!(
+        browser.eval(&sized_by).await,
+        if without_field_sizing { "fixed" } else { "content" },
+        "the browser is the one this test means"
+    );
     let one_line = browser.eval(&format!("{INPUT}.offsetHeight")).await;
     let one_line = one_line.as_f64().unwrap();
     browser
@@ -355,6 +390,18 @@ async fn the_draft_survives_settings_history_and_reloads_and_the_box_fits_it() {
             SECS(3),
         )
         .await;
+    // All four lines show: nothing scrolled out of the box.
+    assert_eq!(
+        browser
+            .eval(&format!("{INPUT}.scrollHeight <= {INPUT}.clientHeight"))
+            .await,
+        true
+    );
+    assert_eq!(
+        browser.eval(&format!("{INPUT}.style.height !== ''")).await,
+        without_field_sizing,
+        "the script sets a height only where the browser does not size the box"
+    );
 
     for pane in ["settings", "history"] {
         let button = format!("(root.querySelector('.confab__{pane}-btn').click(), true)");

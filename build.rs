@@ -9,7 +9,8 @@ fn main() {
     println!("cargo:rerun-if-changed={source}");
     let css = std::fs::read_to_string(source).expect("style/confab.css");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
-    std::fs::write(Path::new(&out).join("confab.css"), compact(&css)).expect("write the stylesheet");
+    std::fs::write(Path::new(&out).join("confab.css"), compact(&css))
+        .expect("write the stylesheet");
 }
 
 /// The stylesheet without `/* … */` comments, each run of white space one space.

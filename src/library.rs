@@ -161,11 +161,61 @@ impl Library {
 
     fn save_index(&self) {
         let (persist, key) = self.place();
-        if let Err(p) = self
+        match self
             .index
             .with_untracked(|i| storage::save_index(persist, &key, i))
         {
-            self.report(p);
+            // Conversations another tab saved meanwhile were merged in: the list shows them.
+            Ok(saved) => self.show_index(saved),
+            Err(p) => self.report(p),
+        }
+    }
+
+    fn show_index(&self, index: Index) {
+        if self.index.with_untracked(|i| *i != index) {
+            self.index.set(index);
+        }
+    }
+
+    /// Follows what other pages with the same storage (other tabs, frames) save, for as long
+    /// as the widget is mounted: their conversations join the list, and the conversation open
+    /// here shows what was added to it there (when nothing streams here, and once their answer
+    /// has finished). Without this, two tabs would write each other's work out of storage.
+    pub fn follow_other_pages(&self) {
+        let library = *self;
+        let listener = window_event_listener(leptos::ev::storage, move |ev| {
+            library.saved_elsewhere(&ev);
+        });
+        on_cleanup(move || listener.remove());
+    }
+
+    fn saved_elsewhere(&self, ev: &web_sys::StorageEvent) {
+        let (persist, key) = self.place();
+        let (Some(changed), Some(area)) = (ev.key(), ev.storage_area()) else {
+            return;
+        };
+        if !storage::is_area(persist, &area) {
+            return;
+        }
+        if changed == storage::index_key(&key) {
+            let merged = self
+                .index
+                .with_untracked(|i| storage::merged_with(persist, &key, i, ev.new_value()));
+            self.show_index(merged);
+            return;
+        }
+        let open = self.index.with_untracked(|i| i.active.clone());
+        if storage::conversation_id(&key, &changed) != open.as_deref()
+            || self.chat.busy.get_untracked()
+        {
+            return;
+        }
+        let Some(id) = open else { return };
+        if let Ok(messages) = storage::load_conversation(persist, &key, &id) {
+            let finished = !messages.is_empty() && !messages.iter().any(|m| m.is_streaming());
+            if finished && messages != self.chat.snapshot() {
+                self.chat.restore(messages);
+            }
         }
     }
 

@@ -58,6 +58,7 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
     let out = made.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
         let library = Library::new(Chat::new(config));
+        library.follow_other_pages();
         let open = RwSignal::new(open_at_start);
         *out.borrow_mut() = Some((library, open));
         view! { <App library=library open=open/> }

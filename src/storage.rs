@@ -5,7 +5,7 @@
 //! (storage disabled, quota exceeded, damaged or newer data) becomes a sentence for the user;
 //! what is in memory is never lost because of it, and damaged data is set aside, not deleted.
 
-use confab_core::library::{title_from, Index};
+use confab_core::library::{title_from, ConversationMeta, Index};
 use confab_core::store::{self, StoreError};
 use confab_core::Message;
 use wasm_bindgen::JsValue;
@@ -43,6 +43,16 @@ impl Area {
         }
     }
 
+    /// Every key in the area.
+    fn keys(&self) -> Vec<String> {
+        match self {
+            Area::Web(s) => (0..s.length().unwrap_or(0))
+                .filter_map(|i| s.key(i).ok().flatten())
+                .collect(),
+            Area::Memory => MEMORY.with(|m| m.borrow().keys().cloned().collect()),
+        }
+    }
+
     fn remove_item(&self, key: &str) -> Result<(), JsValue> {
         match self {
             Area::Web(s) => s.remove_item(key),
@@ -76,8 +86,38 @@ fn conversation_key(storage_key: &str, id: &str) -> String {
     format!("confab:{storage_key}:c:{id}")
 }
 
-fn index_key(storage_key: &str) -> String {
+pub fn index_key(storage_key: &str) -> String {
     format!("confab:{storage_key}:index")
+}
+
+/// The id of the conversation saved under `key`, if that is a conversation's key.
+pub fn conversation_id<'k>(storage_key: &str, key: &'k str) -> Option<&'k str> {
+    key.strip_prefix("confab:")?
+        .strip_prefix(storage_key)?
+        .strip_prefix(":c:")
+        .filter(|id| !id.is_empty() && !id.contains(':'))
+}
+
+/// The ids of the conversations whose messages are saved.
+fn saved_ids(storage: &Area, storage_key: &str) -> std::collections::HashSet<String> {
+    storage
+        .keys()
+        .iter()
+        .filter_map(|k| conversation_id(storage_key, k).map(str::to_owned))
+        .collect()
+}
+
+/// Whether `area` (a storage event's) is where conversations are kept with `persist`.
+pub fn is_area(persist: Persist, area: &Storage) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let ours = match persist {
+        Persist::None => return false,
+        Persist::Local => window.local_storage(),
+        Persist::Session => window.session_storage(),
+    };
+    matches!(ours, Ok(Some(s)) if AsRef::<JsValue>::as_ref(&s) == AsRef::<JsValue>::as_ref(area))
 }
 
 fn write_problem(e: &JsValue) -> String {
@@ -151,14 +191,27 @@ pub fn load_index(
             Err(problem) => problems.push(problem),
         }
     }
-    // Entries whose data is gone are dropped from the list.
-    index.conversations.retain(|c| {
-        storage
-            .get_item(&conversation_key(storage_key, &c.id))
-            .ok()
-            .flatten()
-            .is_some()
-    });
+    // Entries whose data is gone are dropped from the list; saved conversations the list lost
+    // (another tab once wrote its list over this one's) come back into it.
+    let saved = saved_ids(&storage, storage_key);
+    index.conversations.retain(|c| saved.contains(&c.id));
+    let mut lost: Vec<&String> = saved
+        .iter()
+        .filter(|id| !index.conversations.iter().any(|c| &c.id == *id))
+        .collect();
+    lost.sort();
+    for id in lost {
+        if let Ok(messages) = load_at(&storage, &conversation_key(storage_key, id)) {
+            index.conversations.push(ConversationMeta {
+                id: id.clone(),
+                title: title_from(&messages),
+                renamed: false,
+                created_ms: now_ms,
+                updated_ms: now_ms,
+                settings: Default::default(),
+            });
+        }
+    }
     if index
         .active
         .as_ref()
@@ -169,11 +222,45 @@ pub fn load_index(
     (index, problems)
 }
 
-pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<(), String> {
+/// Saves the list, merged with what another page (tab, frame) saved since this one last
+/// looked, so neither writes the other's conversations out of it; returns the list saved.
+pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<Index, String> {
     let storage = area(persist)?;
+    let key = index_key(storage_key);
+    let merged = with_saved(
+        &storage,
+        storage_key,
+        index,
+        storage.get_item(&key).ok().flatten(),
+    );
     storage
-        .set_item(&index_key(storage_key), &index.encode())
-        .map_err(|e| write_problem(&e))
+        .set_item(&key, &merged.encode())
+        .map_err(|e| write_problem(&e))?;
+    Ok(merged)
+}
+
+/// `index` with the list another page saved (`stored`, its text) merged in, less what was
+/// deleted: what this page should show.
+pub fn merged_with(
+    persist: Persist,
+    storage_key: &str,
+    index: &Index,
+    stored: Option<String>,
+) -> Index {
+    match area(persist) {
+        Ok(storage) => with_saved(&storage, storage_key, index, stored),
+        Err(_) => index.clone(),
+    }
+}
+
+fn with_saved(storage: &Area, storage_key: &str, index: &Index, stored: Option<String>) -> Index {
+    let mut merged = index.clone();
+    if let Some(stored) = stored.and_then(|text| Index::decode(&text).ok()) {
+        merged.merge(&stored);
+    }
+    let saved = saved_ids(storage, storage_key);
+    merged.retain_saved(|id| saved.contains(id));
+    merged
 }
 
 pub fn load_conversation(

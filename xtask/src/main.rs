@@ -131,7 +131,9 @@ fn build_release(env: &setup::Env, dir: &Path) -> Result {
         if module {
             terser.arg("--module");
         }
-        run(terser.args(["--compress", "--mangle", "--output"]).arg(&path))?;
+        run(terser
+            .args(["--compress", "--mangle", "--output"])
+            .arg(&path))?;
     }
     // Trunk's page preloads the glue with a subresource integrity hash of what it wrote.
     let glue = std::fs::read(dir.join("confab-widget.js")).map_err(|e| e.to_string())?;
@@ -185,7 +187,8 @@ fn test() -> Result {
 
     println!("\n== 3/3 end-to-end tests (widget + confab-server --mock + Chromium via WebDriver)");
     let e2e_dist = root().join("target/e2e-dist");
-    let built = build_release(&env, &e2e_dist).and_then(|()| run(cargo().args(["build", "-p", "confab-server"])));
+    let built = build_release(&env, &e2e_dist)
+        .and_then(|()| run(cargo().args(["build", "-p", "confab-server"])));
     match built {
         Ok(()) => totals.step(
             "end-to-end",

@@ -150,7 +150,9 @@ fn ensure_terser() -> Result {
     let ok = version_of(terser().to_str().unwrap_or_default(), "--version")
         .is_some_and(|v| v == format!("terser {TERSER_VERSION}"));
     if !ok {
-        say(&format!("installing terser {TERSER_VERSION} (JS minifier) from npm"));
+        say(&format!(
+            "installing terser {TERSER_VERSION} (JS minifier) from npm"
+        ));
         let dir = terser_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         run(Command::new("npm")

@@ -180,6 +180,39 @@ impl Index {
         }
     }
 
+    /// Takes in the list another page saved (another tab or frame with the same storage): a
+    /// conversation this list does not have joins it, and of two entries for one conversation
+    /// the more recently updated is kept. Which conversation is open here stays as it is.
+    pub fn merge(&mut self, other: &Index) {
+        let mut at: std::collections::HashMap<String, usize> = self
+            .conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        for theirs in &other.conversations {
+            match at.get(&theirs.id) {
+                Some(&i) => {
+                    if theirs.updated_ms > self.conversations[i].updated_ms {
+                        self.conversations[i] = theirs.clone();
+                    }
+                }
+                None => {
+                    at.insert(theirs.id.clone(), self.conversations.len());
+                    self.conversations.push(theirs.clone());
+                }
+            }
+        }
+    }
+
+    /// Keeps the entries whose messages are saved (`saved`), and the open conversation's even
+    /// before it is: a conversation deleted elsewhere leaves the list.
+    pub fn retain_saved(&mut self, saved: impl Fn(&str) -> bool) {
+        let active = self.active.clone();
+        self.conversations
+            .retain(|c| saved(&c.id) || active.as_deref() == Some(c.id.as_str()));
+    }
+
     /// The conversations, newest first.
     pub fn newest_first(&self) -> Vec<ConversationMeta> {
         let mut list = self.conversations.clone();
@@ -298,6 +331,58 @@ mod tests {
         a.apply_chunk(&crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"Hi **there**"},"finish_reason":"stop"}]}"#).unwrap());
         a.end_stream(true);
         vec![Message::text(1, Role::User, "Hello,   how are\nyou?"), a]
+    }
+
+    fn meta(id: &str, title: &str, updated_ms: u64) -> ConversationMeta {
+        ConversationMeta {
+            id: id.into(),
+            title: title.into(),
+            renamed: false,
+            created_ms: 1,
+            updated_ms,
+            settings: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn another_pages_list_is_merged_not_overwritten() {
+        // This tab: a and b open; the other tab saved a (later, retitled), c, and opened c.
+        let mut mine = Index {
+            version: INDEX_VERSION,
+            active: Some("b".into()),
+            conversations: vec![meta("a", "old a", 10), meta("b", "b", 20)],
+        };
+        let theirs = Index {
+            version: INDEX_VERSION,
+            active: Some("c".into()),
+            conversations: vec![
+                meta("a", "new a", 30),
+                meta("c", "c", 5),
+                meta("b", "stale b", 15),
+            ],
+        };
+        mine.merge(&theirs);
+        assert_eq!(
+            mine.active.as_deref(),
+            Some("b"),
+            "what is open here stays open"
+        );
+        let got: Vec<(&str, &str)> = mine
+            .conversations
+            .iter()
+            .map(|c| (c.id.as_str(), c.title.as_str()))
+            .collect();
+        assert_eq!(got, [("a", "new a"), ("b", "b"), ("c", "c")]);
+
+        // Merging the same list again changes nothing.
+        let before = mine.clone();
+        mine.merge(&theirs);
+        assert_eq!(mine, before);
+
+        // Deleted elsewhere (no saved messages): gone, except the one open here.
+        mine.retain_saved(|id| id == "c");
+        let ids: Vec<&str> = mine.conversations.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c"]);
     }
 
     #[test]

@@ -342,3 +342,192 @@ async fn each_conversation_keeps_its_own_draft() {
         .await;
     browser.close().await;
 }
+
+/// The widget's shadow root in frame `name` of the two-frame page.
+fn frame(name: &str) -> String {
+    format!("document.getElementById('{name}').contentDocument.querySelector('#confab').shadowRoot")
+}
+
+/// Sends `text` from the widget in frame `name` and waits for its answer there.
+async fn ask_in(browser: &Browser, name: &str, text: &str) {
+    let r = frame(name);
+    browser
+        .page(&format!(
+            "(() => {{ const t = {r}.querySelector('.confab__input'); t.value = {text:?}; \
+             t.dispatchEvent(new Event('input')); return true; }})()"
+        ))
+        .await;
+    // Send is enabled once the widget has taken the text in.
+    browser
+        .page_wait(
+            "Send enabled",
+            &format!("!{r}.querySelector('.confab__send').disabled"),
+            SECS(3),
+        )
+        .await;
+    browser
+        .page(&format!(
+            "({r}.querySelector('.confab__send').click(), true)"
+        ))
+        .await;
+    browser
+        .page_wait(
+            &format!("the answer to {text:?} in {name}"),
+            &format!(
+                "(() => {{ const m = [...{r}.querySelectorAll('.confab__msg')]; const last = m[m.length - 1]; \
+                 return m.some(e => e.textContent.includes({text:?})) && last.dataset.state === 'done'; }})()"
+            ),
+            SECS(10),
+        )
+        .await;
+}
+
+/// The message texts the widget in frame `name` shows.
+fn shown(name: &str) -> String {
+    format!(
+        "[...{}.querySelectorAll('.confab__msg .confab__content')].map(e => e.textContent)",
+        frame(name)
+    )
+}
+
+/// Two tabs with the same storage (here two frames of one page, which share localStorage and
+/// hear each other's writes the same way): neither writes the other's conversations out of
+/// the list, and a conversation open in both shows what either added, so nothing is lost.
+#[tokio::test]
+async fn two_tabs_keep_each_others_conversations_and_messages() {
+    let page = r#"<!doctype html><html><body>
+<iframe id="a" src="/?model=mock-echo&storage-key=tabs" style="width:600px;height:500px"></iframe>
+<iframe id="b" src="/?model=mock-echo&storage-key=tabs" style="width:600px;height:500px"></iframe>
+</body></html>"#;
+    let site = confab_e2e::Site::new(&[("tabs.html", page.to_owned())], true);
+    let server = Server::serving(&site.dir, &["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/tabs.html", server.url)).await;
+    for name in ["a", "b"] {
+        browser
+            .page_wait(
+                &format!("the widget in {name}"),
+                &format!("(() => {{ try {{ return !!{}.querySelector('.confab__input'); }} catch (e) {{ return false; }} }})()", frame(name)),
+                SECS(10),
+            )
+            .await;
+    }
+    const INDEX: &str =
+        "JSON.parse(localStorage.getItem('confab:tabs:index')).conversations.map(c => c.title).sort()";
+
+    // Each tab starts its own conversation; the second save does not drop the first.
+    ask_in(&browser, "a", "from tab a").await;
+    ask_in(&browser, "b", "from tab b").await;
+    assert_eq!(
+        browser.page(INDEX).await,
+        json!(["from tab a", "from tab b"])
+    );
+    // Tab a's History lists tab b's conversation too, without a reload.
+    let a = frame("a");
+    browser
+        .page(&format!(
+            "({a}.querySelector('.confab__history-btn').click(), true)"
+        ))
+        .await;
+    browser
+        .page_wait(
+            "both conversations in tab a's list",
+            &format!("[...{a}.querySelectorAll('.confab__conversation-open')].map(e => e.textContent).sort().join('|') === 'from tab a|from tab b'"),
+            SECS(5),
+        )
+        .await;
+
+    // Tab a opens tab b's conversation; then each adds to it in turn.
+    browser
+        .page(&format!(
+            "([...{a}.querySelectorAll('.confab__conversation-open')].find(e => e.textContent === 'from tab b').click(), true)"
+        ))
+        .await;
+    browser
+        .page_wait(
+            "tab b's conversation in tab a",
+            &format!(
+                "JSON.stringify({}) === JSON.stringify(['from tab b', 'from tab b'])",
+                shown("a")
+            ),
+            SECS(5),
+        )
+        .await;
+    ask_in(&browser, "b", "b adds").await;
+    browser
+        .page_wait(
+            "tab b's addition in tab a",
+            &format!("{}.length === 4", shown("a")),
+            SECS(5),
+        )
+        .await;
+    ask_in(&browser, "a", "a adds").await;
+    browser
+        .page_wait(
+            "tab a's addition in tab b",
+            &format!("{}.length === 6", shown("b")),
+            SECS(5),
+        )
+        .await;
+    let all = json!([
+        "from tab b",
+        "from tab b",
+        "b adds",
+        "b adds",
+        "a adds",
+        "a adds"
+    ]);
+    assert_eq!(browser.page(&shown("a")).await, all);
+    assert_eq!(browser.page(&shown("b")).await, all);
+
+    // What is stored has all of it, and a fresh page shows it.
+    browser
+        .goto(&format!("{}/?model=mock-echo&storage-key=tabs", server.url))
+        .await;
+    browser
+        .wait_for(
+            "the last conversation after a reload",
+            &format!("JSON.stringify({CONTENTS}) === {:?}", all.to_string()),
+            SECS(5),
+        )
+        .await;
+    browser.close().await;
+}
+
+/// A conversation whose messages are saved but whose entry the list lost (an older version,
+/// or a crash, between the two writes) is listed again when the widget loads.
+#[tokio::test]
+async fn a_saved_conversation_missing_from_the_list_comes_back() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/?model=mock-echo&storage-key=lost", server.url))
+        .await;
+    ask(&browser, "still listed").await;
+    let conversation = json!({"version": 1, "messages": [
+        {"id": 1, "role": "user", "choices": [{"index": 0, "content": "found again"}], "selected": 0, "state": "done"},
+        {"id": 2, "role": "assistant", "choices": [{"index": 0, "content": "yes", "finish_reason": "stop"}], "selected": 0, "state": "done"}
+    ]});
+    browser
+        .js(
+            "localStorage.setItem('confab:lost:c:0123abc', arguments[0]); return true;",
+            vec![Value::String(conversation.to_string())],
+        )
+        .await;
+    browser
+        .open(&format!("{}/?model=mock-echo&storage-key=lost", server.url))
+        .await;
+    history(&browser).await;
+    let mut titles: Vec<String> = serde_json::from_value(browser.eval(TITLES).await).unwrap();
+    titles.sort();
+    assert_eq!(titles, ["found again", "still listed"]);
+    in_row(&browser, "found again", ".confab__conversation-open").await;
+    browser
+        .wait_for(
+            "the found conversation",
+            &format!("JSON.stringify({CONTENTS}) === '[\"found again\",\"yes\"]'"),
+            SECS(5),
+        )
+        .await;
+    browser.close().await;
+}

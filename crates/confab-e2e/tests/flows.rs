@@ -373,7 +373,11 @@ async fn draft_and_box(without_field_sizing: bool) {
     let sized_by = format!("getComputedStyle({INPUT}).fieldSizing");
     assert_eq!(
         browser.eval(&sized_by).await,
-        if without_field_sizing { "fixed" } else { "content" },
+        if without_field_sizing {
+            "fixed"
+        } else {
+            "content"
+        },
         "the browser is the one this test means"
     );
     let one_line = browser.eval(&format!("{INPUT}.offsetHeight")).await;

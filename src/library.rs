@@ -14,6 +14,8 @@ pub struct Library {
     pub index: RwSignal<Index>,
     /// The widget's configuration before any conversation's own settings.
     defaults: StoredValue<WidgetConfig>,
+    /// The page is being left: what was saved then stays (see `save_when_the_page_goes`).
+    leaving: StoredValue<bool>,
 }
 
 /// Settings that belong to a conversation rather than to the widget.
@@ -49,6 +51,7 @@ impl Library {
     pub fn new(chat: Chat) -> Library {
         Library {
             defaults: StoredValue::new(chat.config.get_untracked()),
+            leaving: StoredValue::new(false),
             chat,
             index: RwSignal::new(Index::default()),
         }
@@ -189,6 +192,33 @@ impl Library {
         on_cleanup(move || listener.remove());
     }
 
+    /// Saves at once when the page is hidden or left (a tab switched away from, closed or
+    /// reloaded, a phone's app switcher): while an answer streams, saving is otherwise at most
+    /// once a second, and the last second of it would be lost. What is saved as the page goes
+    /// stays: the browser then cancels the answer's request, and that is not the server's
+    /// failure (the answer reads as incomplete on the next page, not as a dropped connection).
+    pub fn save_when_the_page_goes(&self) {
+        let library = *self;
+        let hidden = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if document().hidden() {
+                library.save();
+            }
+        });
+        let gone = window_event_listener(leptos::ev::pagehide, move |_| {
+            library.save();
+            library.leaving.set_value(true);
+        });
+        // Back from the back-forward cache: the page lives on.
+        let back = window_event_listener(leptos::ev::pageshow, move |_| {
+            library.leaving.set_value(false);
+        });
+        on_cleanup(move || {
+            hidden.remove();
+            gone.remove();
+            back.remove();
+        });
+    }
+
     fn saved_elsewhere(&self, ev: &web_sys::StorageEvent) {
         let (persist, key) = self.place();
         let (Some(changed), Some(area)) = (ev.key(), ev.storage_area()) else {
@@ -221,6 +251,9 @@ impl Library {
 
     /// Saves the open conversation and its entry in the list.
     pub fn save(&self) {
+        if self.leaving.get_value() {
+            return;
+        }
         let (persist, key) = self.place();
         let Some(id) = self.index.with_untracked(|i| i.active.clone()) else {
             return;

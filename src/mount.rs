@@ -59,6 +59,7 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
     let handle = leptos::mount::mount_to(root.clone(), move || {
         let library = Library::new(Chat::new(config));
         library.follow_other_pages();
+        library.save_when_the_page_goes();
         let open = RwSignal::new(open_at_start);
         *out.borrow_mut() = Some((library, open));
         view! { <App library=library open=open/> }

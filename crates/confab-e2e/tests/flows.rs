@@ -603,8 +603,10 @@ async fn a_reload_keeps_history_and_a_reload_mid_answer_keeps_what_arrived() {
             SECS(15),
         )
         .await;
-    // The list saves at most once a second while streaming; let one save happen.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // While streaming, saving is at most once a second; leaving the page saves what is shown.
+    let shown = browser
+        .eval("last('.confab__msg--assistant .confab__content').textContent")
+        .await;
     open(&browser, &server, "model=mock-slow&storage-key=reload").await;
     browser
         .wait_for(
@@ -621,6 +623,13 @@ async fn a_reload_keeps_history_and_a_reload_mid_answer_keeps_what_arrived() {
     assert!(
         partial.as_str().unwrap().starts_with("This is"),
         "{partial}"
+    );
+    assert!(
+        partial
+            .as_str()
+            .unwrap()
+            .starts_with(shown.as_str().unwrap()),
+        "all that was shown when the page was left is kept: {shown} / {partial}"
     );
     let error = browser.eval("last('.confab__error').textContent").await;
     assert!(error.as_str().unwrap().contains("incomplete"), "{error}");

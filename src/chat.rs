@@ -70,6 +70,9 @@ pub struct Chat {
     /// How many times the conversation was replaced by [`Chat::restore`].
     restores: StoredValue<u32>,
     listener: StoredValue<Option<Listener>, LocalStorage>,
+    /// The completions URL of a server that refused `stream_options` (a parameter it does not
+    /// know): requests to it go without, and answers there come without token counts.
+    no_stream_options: StoredValue<Option<String>>,
     /// The owner the chat was made in. Message signals are created in it, not in whatever
     /// component handled the event that made them: a Regenerate button's owner is disposed
     /// with the answer it belonged to, and the new answer must outlive it.
@@ -91,6 +94,7 @@ impl Chat {
             next_id: StoredValue::new(0),
             restores: StoredValue::new(0),
             listener: StoredValue::new_local(None),
+            no_stream_options: StoredValue::new(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
         }
     }
@@ -336,6 +340,12 @@ impl Chat {
             ..Default::default()
         };
         config.params.apply_to(&mut request);
+        if self
+            .no_stream_options
+            .with_value(|u| u.as_deref() == Some(&config.completions_url()))
+        {
+            request.stream_options = None;
+        }
         request
     }
 
@@ -352,7 +362,7 @@ impl Chat {
     }
 
     /// Sends `request` and streams the answer into `reply`, retrying rate-limited attempts.
-    fn stream_into(&self, reply: RwSignal<Message>, request: ChatCompletionRequest) {
+    fn stream_into(&self, reply: RwSignal<Message>, mut request: ChatCompletionRequest) {
         let chat = *self;
         let config = self.config.get_untracked();
         let id = reply.with_untracked(|m| m.id);
@@ -392,6 +402,16 @@ impl Chat {
                         }
                     }),
                     Outcome::Aborted => reply.update(|m| m.stop()),
+                    // A server that does not know `stream_options` (asked for by default, for
+                    // token counts) gets the request again without it, now and from now on.
+                    Outcome::Failed(e)
+                        if request.stream_options.is_some()
+                            && e.rejects_parameter("stream_options") =>
+                    {
+                        request.stream_options = None;
+                        chat.no_stream_options.set_value(Some(url.clone()));
+                        continue;
+                    }
                     Outcome::Failed(e) if e.is_rate_limit() && attempt < MAX_RETRIES => {
                         attempt += 1;
                         let wait = e.retry_after_ms().unwrap_or_else(|| backoff_ms(attempt));

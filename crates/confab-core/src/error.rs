@@ -82,6 +82,26 @@ impl ChatError {
         }
     }
 
+    /// Whether the server refused the request because of the parameter `name` (HTTP 400 or
+    /// 422 naming it, as servers that do not know a parameter answer): sent without it, the
+    /// request may succeed.
+    pub fn rejects_parameter(&self, name: &str) -> bool {
+        match self {
+            ChatError::Http {
+                status: 400 | 422,
+                error,
+                body,
+                ..
+            } => {
+                body.contains(name)
+                    || error.as_ref().is_some_and(|e| {
+                        e.message.contains(name) || e.param.as_deref() == Some(name)
+                    })
+            }
+            _ => false,
+        }
+    }
+
     /// Whether retrying the same request later may succeed on its own.
     pub fn is_rate_limit(&self) -> bool {
         self.status() == Some(429)
@@ -266,6 +286,53 @@ fn quoted(words: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_the_server_does_not_know_is_recognised() {
+        let refused = [
+            // Azure OpenAI, older API versions.
+            (
+                400,
+                r#"{"error":{"message":"Unrecognized request argument supplied: stream_options","type":"invalid_request_error","param":null,"code":null}}"#,
+            ),
+            // Groq.
+            (
+                400,
+                r#"{"error":{"message":"'stream_options' : property 'stream_options' is unsupported","type":"invalid_request_error"}}"#,
+            ),
+            // Mistral (pydantic): the message is an object.
+            (
+                422,
+                r#"{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","stream_options"],"msg":"Extra inputs are not permitted"}]},"type":"invalid_request_message_error"}"#,
+            ),
+            // Only the param field names it.
+            (
+                400,
+                r#"{"error":{"message":"Unknown parameter.","type":"invalid_request_error","param":"stream_options"}}"#,
+            ),
+        ];
+        for (status, body) in refused {
+            assert!(
+                ChatError::from_http(status, body, None).rejects_parameter("stream_options"),
+                "{status} {body}"
+            );
+        }
+        let other = [
+            (
+                400,
+                r#"{"error":{"message":"max_tokens is too large","param":"max_tokens"}}"#,
+            ),
+            (401, r#"{"error":{"message":"stream_options needs a key"}}"#),
+            (500, "stream_options"),
+        ];
+        for (status, body) in other {
+            assert!(
+                !ChatError::from_http(status, body, None).rejects_parameter("stream_options"),
+                "{status} {body}"
+            );
+        }
+        assert!(!ChatError::Network("stream_options".into()).rejects_parameter("stream_options"));
+    }
 
     #[test]
     fn http_errors_say_what_to_do() {

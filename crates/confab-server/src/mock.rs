@@ -154,6 +154,14 @@ async fn chat_completions(
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return error_response(status, "The mock was asked to fail.", "server_error", "mock_failure");
         }
+        Scenario::NoStreamOptions if req.get("stream_options").is_some() => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "Unrecognized request argument supplied: stream_options",
+                "invalid_request_error",
+                "unknown_parameter",
+            )
+        }
         Scenario::HtmlBadGateway => {
             return (
                 StatusCode::BAD_GATEWAY,

@@ -48,6 +48,9 @@ pub enum Scenario {
     Refusal,
     /// A normal stream sent as `text/plain`, as some proxies label it.
     PlainTextStream,
+    /// A server that knows no `stream_options` (older Azure OpenAI API versions, strict
+    /// validators): HTTP 400 naming it when it is sent, a normal answer otherwise.
+    NoStreamOptions,
     /// Answers with what it received: the request body and the headers that matter (the
     /// `Authorization` value masked), so tests can check what the widget sends.
     Inspect,
@@ -89,6 +92,10 @@ pub const MODELS: &[(&str, &str)] = &[
     ),
     ("mock-refusal", "a refusal"),
     (
+        "mock-no-stream-options",
+        "HTTP 400 when stream_options is sent, as strict servers do",
+    ),
+    (
         "mock-inspect",
         "answers with the request it received (key masked)",
     ),
@@ -127,6 +134,7 @@ impl Scenario {
             "mock-think" => Scenario::ThinkTags,
             "mock-refusal" => Scenario::Refusal,
             "mock-inspect" => Scenario::Inspect,
+            "mock-no-stream-options" => Scenario::NoStreamOptions,
             "mock-sse-as-text" => Scenario::PlainTextStream,
             _ => Scenario::Normal,
         }

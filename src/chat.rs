@@ -4,6 +4,7 @@
 //! Each message lives in its own signal, so a streamed token notifies only its own bubble; the
 //! list signal changes only when a message is added or removed.
 
+use confab_core::adapt::Adaptations;
 use confab_core::api::ChatCompletionRequest;
 use confab_core::conversation::request_messages;
 use confab_core::retry::{backoff_ms, MAX_RETRIES, MAX_WAIT_MS};
@@ -70,9 +71,9 @@ pub struct Chat {
     /// How many times the conversation was replaced by [`Chat::restore`].
     restores: StoredValue<u32>,
     listener: StoredValue<Option<Listener>, LocalStorage>,
-    /// The completions URL of a server that refused `stream_options` (a parameter it does not
-    /// know): requests to it go without, and answers there come without token counts.
-    no_stream_options: StoredValue<Option<String>>,
+    /// What the server at this completions URL was found to want changed in requests (a
+    /// parameter it does not know, or takes under another name).
+    adapted: StoredValue<Option<(String, Adaptations)>>,
     /// The owner the chat was made in. Message signals are created in it, not in whatever
     /// component handled the event that made them: a Regenerate button's owner is disposed
     /// with the answer it belonged to, and the new answer must outlive it.
@@ -94,7 +95,7 @@ impl Chat {
             next_id: StoredValue::new(0),
             restores: StoredValue::new(0),
             listener: StoredValue::new_local(None),
-            no_stream_options: StoredValue::new(None),
+            adapted: StoredValue::new(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
         }
     }
@@ -340,13 +341,28 @@ impl Chat {
             ..Default::default()
         };
         config.params.apply_to(&mut request);
-        if self
-            .no_stream_options
-            .with_value(|u| u.as_deref() == Some(&config.completions_url()))
-        {
-            request.stream_options = None;
-        }
+        self.adaptations(&config.completions_url())
+            .apply(&mut request);
         request
+    }
+
+    /// What the server at `url` was found to want changed in requests.
+    fn adaptations(&self, url: &str) -> Adaptations {
+        self.adapted
+            .with_value(|a| a.as_ref().filter(|(u, _)| u == url).map(|(_, a)| *a))
+            .unwrap_or_default()
+    }
+
+    /// Learns from `error` what the server at `url` wants changed; when that is something new,
+    /// `request` is changed accordingly (and later requests will be) and true returned.
+    fn adapt(&self, url: &str, request: &mut ChatCompletionRequest, error: &ChatError) -> bool {
+        let mut learned = self.adaptations(url);
+        if !learned.learn(request, error) {
+            return false;
+        }
+        learned.apply(request);
+        self.adapted.set_value(Some((url.to_owned(), learned)));
+        true
     }
 
     fn request_reply(&self, versions: Option<Versions>) {
@@ -402,16 +418,9 @@ impl Chat {
                         }
                     }),
                     Outcome::Aborted => reply.update(|m| m.stop()),
-                    // A server that does not know `stream_options` (asked for by default, for
-                    // token counts) gets the request again without it, now and from now on.
-                    Outcome::Failed(e)
-                        if request.stream_options.is_some()
-                            && e.rejects_parameter("stream_options") =>
-                    {
-                        request.stream_options = None;
-                        chat.no_stream_options.set_value(Some(url.clone()));
-                        continue;
-                    }
+                    // A server that refused a parameter it does not know, or takes under
+                    // another name, gets the request again as it wants it (see `adapt`).
+                    Outcome::Failed(e) if chat.adapt(&url, &mut request, &e) => continue,
                     Outcome::Failed(e) if e.is_rate_limit() && attempt < MAX_RETRIES => {
                         attempt += 1;
                         let wait = e.retry_after_ms().unwrap_or_else(|| backoff_ms(attempt));

@@ -141,6 +141,9 @@ pub struct ChatCompletionRequest {
     pub stream_options: Option<StreamOptions>,
     pub stop: Option<Stop>,
     pub max_tokens: Option<u32>,
+    /// The newer name of `max_tokens`, sent instead where a server asks for it
+    /// (see [`crate::adapt`]).
+    pub max_completion_tokens: Option<u32>,
     pub presence_penalty: Option<f32>,
     pub frequency_penalty: Option<f32>,
     pub logit_bias: Option<BTreeMap<String, f32>>,
@@ -475,6 +478,7 @@ impl ToJson for ChatCompletionRequest {
         }
         o.insert_some("stop", &self.stop);
         o.insert_some("max_tokens", &self.max_tokens);
+        o.insert_some("max_completion_tokens", &self.max_completion_tokens);
         o.insert_some("presence_penalty", &self.presence_penalty);
         o.insert_some("frequency_penalty", &self.frequency_penalty);
         o.insert_some("logit_bias", &self.logit_bias);

@@ -102,6 +102,17 @@ impl ChatError {
         }
     }
 
+    /// Whether the server's words (its error message or the body) mention `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        match self {
+            ChatError::Http { error, body, .. } => {
+                body.contains(text) || error.as_ref().is_some_and(|e| e.message.contains(text))
+            }
+            ChatError::Stream(e) => e.message.contains(text),
+            _ => false,
+        }
+    }
+
     /// Whether retrying the same request later may succeed on its own.
     pub fn is_rate_limit(&self) -> bool {
         self.status() == Some(429)

@@ -11,6 +11,7 @@
 //! **Invariant:** nothing in this crate touches `web-sys`, `js-sys`, `wasm-bindgen` or Leptos;
 //! everything here is tested natively with `cargo test -p confab-core`.
 
+pub mod adapt;
 pub mod api;
 pub mod auth;
 mod blocks;

@@ -546,44 +546,52 @@ async fn requests_carry_exactly_the_configured_parameters_and_headers() {
     browser.close().await;
 }
 
-/// A server that does not know `stream_options` (asked for by default, for token counts)
-/// refuses the request with HTTP 400 naming it: the widget asks again without it, at once and
-/// for the rest of the conversation, and the answer comes as if nothing happened.
+/// A server that refuses a parameter it does not know (`stream_options`, asked for by default
+/// for token counts) or takes under another name (`max_tokens`, which OpenAI's reasoning
+/// models want as `max_completion_tokens`) answers HTTP 400 naming it: the widget asks again
+/// as the server wants, at once and for the rest of the conversation, and the answer comes as
+/// if nothing happened.
 #[tokio::test]
-async fn a_server_that_refuses_stream_options_still_answers() {
+async fn a_server_that_refuses_a_parameter_still_answers() {
     let server = Server::start(&["--tokens-per-second", "0"]);
     let browser = Browser::start().await;
-    open(&browser, &server, "model=mock-no-stream-options").await;
-    for (i, text) in ["first question", "second question"]
-        .into_iter()
-        .enumerate()
-    {
-        ask(&browser, text).await;
-        browser
-            .wait_for(
-                "the answer",
-                &format!(
-                    "root.querySelectorAll('.confab__msg--assistant').length === {} && {ANSWER_STATE} === 'done'",
-                    i + 1
-                ),
-                SECS(10),
-            )
-            .await;
+    for query in [
+        "model=mock-no-stream-options",
+        "model=mock-max-completion-tokens&max-tokens=60",
+    ] {
+        open(&browser, &server, query).await;
+        for (i, text) in ["first question", "second question"]
+            .into_iter()
+            .enumerate()
+        {
+            ask(&browser, text).await;
+            browser
+                .wait_for(
+                    "the answer",
+                    &format!(
+                        "root.querySelectorAll('.confab__msg--assistant').length === {} && {ANSWER_STATE} === 'done'",
+                        i + 1
+                    ),
+                    SECS(10),
+                )
+                .await;
+            assert_eq!(
+                browser
+                    .eval("root.querySelectorAll('.confab__error').length")
+                    .await,
+                0,
+                "{query}: no error is shown"
+            );
+            assert!(browser.eval(ANSWER).await.as_str().unwrap().contains(text));
+        }
+        // Refused once, then asked as the server wants: three requests for two answers.
         assert_eq!(
             browser
-                .eval("root.querySelectorAll('.confab__error').length")
+                .page("performance.getEntriesByType('resource').filter(e => e.name.endsWith('/chat/completions')).length")
                 .await,
-            0,
-            "no error is shown"
+            3,
+            "{query}"
         );
-        assert!(browser.eval(ANSWER).await.as_str().unwrap().contains(text));
     }
-    // Refused once, then asked without it: three requests for two answers.
-    assert_eq!(
-        browser
-            .page("performance.getEntriesByType('resource').filter(e => e.name.endsWith('/chat/completions')).length")
-            .await,
-        3
-    );
     browser.close().await;
 }

@@ -117,7 +117,10 @@ async fn chat_completions(
         .as_bool()
         .unwrap_or(false);
     let n = req["n"].as_u64().unwrap_or(1).clamp(1, 8) as u32;
-    let max_tokens = req["max_tokens"].as_u64().map(|m| m as usize);
+    let max_tokens = req["max_tokens"]
+        .as_u64()
+        .or_else(|| req["max_completion_tokens"].as_u64())
+        .map(|m| m as usize);
     let scenario = Scenario::from_model(&model);
 
     match scenario {
@@ -160,6 +163,14 @@ async fn chat_completions(
                 "Unrecognized request argument supplied: stream_options",
                 "invalid_request_error",
                 "unknown_parameter",
+            )
+        }
+        Scenario::MaxCompletionTokens if req.get("max_tokens").is_some() => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+                "invalid_request_error",
+                "unsupported_parameter",
             )
         }
         Scenario::HtmlBadGateway => {

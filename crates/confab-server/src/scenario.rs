@@ -51,6 +51,9 @@ pub enum Scenario {
     /// A server that knows no `stream_options` (older Azure OpenAI API versions, strict
     /// validators): HTTP 400 naming it when it is sent, a normal answer otherwise.
     NoStreamOptions,
+    /// A reasoning model on OpenAI: HTTP 400 asking for `max_completion_tokens` when
+    /// `max_tokens` is sent, a normal answer otherwise.
+    MaxCompletionTokens,
     /// Answers with what it received: the request body and the headers that matter (the
     /// `Authorization` value masked), so tests can check what the widget sends.
     Inspect,
@@ -96,6 +99,10 @@ pub const MODELS: &[(&str, &str)] = &[
         "HTTP 400 when stream_options is sent, as strict servers do",
     ),
     (
+        "mock-max-completion-tokens",
+        "HTTP 400 asking for max_completion_tokens when max_tokens is sent",
+    ),
+    (
         "mock-inspect",
         "answers with the request it received (key masked)",
     ),
@@ -135,6 +142,7 @@ impl Scenario {
             "mock-refusal" => Scenario::Refusal,
             "mock-inspect" => Scenario::Inspect,
             "mock-no-stream-options" => Scenario::NoStreamOptions,
+            "mock-max-completion-tokens" => Scenario::MaxCompletionTokens,
             "mock-sse-as-text" => Scenario::PlainTextStream,
             _ => Scenario::Normal,
         }

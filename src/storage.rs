@@ -227,16 +227,28 @@ pub fn load_index(
 pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<Index, String> {
     let storage = area(persist)?;
     let key = index_key(storage_key);
-    let merged = with_saved(
-        &storage,
-        storage_key,
-        index,
-        storage.get_item(&key).ok().flatten(),
-    );
+    let place = format!("{persist:?} {key}");
+    let stored = storage.get_item(&key).ok().flatten();
+    // While nobody else has written the list since this page did, there is nothing to merge
+    // (and the storage's keys need not be read, once a second while an answer streams).
+    let unchanged = LAST_WRITTEN.with(|w| w.borrow().get(&place) == stored.as_ref());
+    let merged = if unchanged {
+        index.clone()
+    } else {
+        with_saved(&storage, storage_key, index, stored)
+    };
+    let text = merged.encode();
     storage
-        .set_item(&key, &merged.encode())
+        .set_item(&key, &text)
         .map_err(|e| write_problem(&e))?;
+    LAST_WRITTEN.with(|w| w.borrow_mut().insert(place, text));
     Ok(merged)
+}
+
+thread_local! {
+    /// The list as this page last wrote it, per area and key.
+    static LAST_WRITTEN: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        Default::default();
 }
 
 /// `index` with the list another page saved (`stored`, its text) merged in, less what was

@@ -756,6 +756,13 @@ async fn screenshots_of_the_light_and_dark_themes() {
         )
         .await;
         ask_and_wait(&browser, "Show me what you can render").await;
+        // Scrollbars and form controls are drawn for the theme too.
+        assert_eq!(
+            browser
+                .eval("getComputedStyle(root.querySelector('.confab__log')).colorScheme")
+                .await,
+            theme
+        );
         browser
             .eval("(root.querySelector('.confab__log').scrollTop = 0, true)")
             .await;

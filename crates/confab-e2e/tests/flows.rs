@@ -960,3 +960,29 @@ async fn find_in_page_renders_the_whole_conversation() {
     );
     browser.close().await;
 }
+
+/// Opened from disk, the page cannot load WebAssembly (browsers refuse modules and fetches
+/// from file://): it says so and how to serve it, instead of staying blank. Served, that text
+/// is hidden by the widget.
+#[tokio::test]
+async fn opened_from_a_file_the_page_says_how_to_serve_it() {
+    const SAYS: &str = "document.body.innerText.includes('serve this folder over http(s)')";
+    let browser = Browser::start().await;
+    let page = confab_e2e::dist().join("index.html");
+    browser.goto(&format!("file://{}", page.display())).await;
+    // Served, the page's stylesheet holds the reason back for a few seconds of loading; from
+    // a file the stylesheet does not load either (its integrity check needs CORS), so the
+    // reason shows at once.
+    assert_eq!(
+        browser
+            .page("document.body.innerText.includes('Loading Confab')")
+            .await,
+        true
+    );
+    browser.page_wait("the reason", SAYS, SECS(8)).await;
+
+    let server = Server::start(&[]);
+    open(&browser, &server, "model=mock-echo&persist=none").await;
+    assert_eq!(browser.page(SAYS).await, false);
+    browser.close().await;
+}

@@ -32,7 +32,7 @@
   var NAMES = [
     "endpoint", "model", "api-key", "auth-header", "system-prompt", "title", "greeting", "placeholder", "mode",
     "position", "theme", "accent", "stream", "temperature", "top-p", "n", "stop", "max-tokens",
-    "presence-penalty", "frequency-penalty", "logit-bias", "user", "include-usage", "persist",
+    "presence-penalty", "frequency-penalty", "logit-bias", "user", "include-usage", "extra-body", "persist",
     "storage-key", "images"
   ];
   /** Settings the loader reads itself; the widget never sees them. */

@@ -96,6 +96,7 @@ pub const NAMES: &[&str] = &[
     "logit-bias",
     "user",
     "include-usage",
+    "extra-body",
     "persist",
     "storage-key",
     "images",

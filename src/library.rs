@@ -33,6 +33,7 @@ pub const PER_CONVERSATION: &[&str] = &[
     "user",
     "stream",
     "include-usage",
+    "extra-body",
 ];
 
 fn now() -> u64 {

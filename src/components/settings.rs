@@ -70,6 +70,12 @@ const PARAMS: &[Field] = &[
         help: "sent as `user`",
         kind: "text",
     },
+    Field {
+        name: "extra-body",
+        label: "Extra body",
+        help: "JSON: the server's own fields, e.g. {\"top_k\": 40, \"seed\": 7}",
+        kind: "text",
+    },
 ];
 
 /// The settings panel: endpoint, key, model (from the server's list when it has one), system

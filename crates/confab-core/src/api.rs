@@ -148,6 +148,8 @@ pub struct ChatCompletionRequest {
     pub frequency_penalty: Option<f32>,
     pub logit_bias: Option<BTreeMap<String, f32>>,
     pub user: Option<String>,
+    /// Further fields, as the `extra-body` setting gives them (never one of the above).
+    pub extra_body: Vec<(String, Value)>,
 }
 
 /// The message of a non-streamed choice.
@@ -483,6 +485,9 @@ impl ToJson for ChatCompletionRequest {
         o.insert_some("frequency_penalty", &self.frequency_penalty);
         o.insert_some("logit_bias", &self.logit_bias);
         o.insert_some("user", &self.user);
+        for (k, v) in &self.extra_body {
+            o.insert(k, v.clone());
+        }
         Value::Object(o)
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::api::{ChatCompletionRequest, Stop, StreamOptions};
+use crate::json::{Map, Value};
 
 /// A parameter value that is out of range or malformed. Names the field and what is allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,9 @@ pub struct Params {
     user: Option<String>,
     stream: bool,
     include_usage: bool,
+    /// Fields a server takes beyond the reference (`top_k`, `min_p`, `seed`, …), added to the
+    /// request body as they are.
+    extra_body: Vec<(String, Value)>,
 }
 
 impl Default for Params {
@@ -59,6 +63,7 @@ impl Default for Params {
             user: None,
             stream: true,
             include_usage: true,
+            extra_body: Vec::new(),
         }
     }
 }
@@ -77,6 +82,7 @@ pub const PARAM_NAMES: &[&str] = &[
     "user",
     "stream",
     "include-usage",
+    "extra-body",
 ];
 
 fn number(field: &str, value: &str, min: f32, max: f32) -> Result<f32, ValidationError> {
@@ -175,6 +181,13 @@ impl Params {
             "user" => self.user = if empty { None } else { Some(value.to_owned()) },
             "stream" => self.stream = boolean("stream", value)?,
             "include-usage" => self.include_usage = boolean("include_usage", value)?,
+            "extra-body" => {
+                self.extra_body = if empty {
+                    Vec::new()
+                } else {
+                    parse_extra_body(value)?
+                }
+            }
             _ => return Err(invalid(name, "is not a request parameter".to_owned())),
         }
         Ok(())
@@ -202,6 +215,14 @@ impl Params {
             "user" => self.user.clone().unwrap_or_default(),
             "stream" => self.stream.to_string(),
             "include-usage" => self.include_usage.to_string(),
+            "extra-body" if self.extra_body.is_empty() => String::new(),
+            "extra-body" => {
+                let mut o = Map::new();
+                for (k, v) in &self.extra_body {
+                    o.insert(k, v.clone());
+                }
+                Value::Object(o).to_string()
+            }
             _ => String::new(),
         }
     }
@@ -229,7 +250,49 @@ impl Params {
         req.frequency_penalty = self.frequency_penalty;
         req.logit_bias = (!self.logit_bias.is_empty()).then(|| self.logit_bias.clone());
         req.user = self.user.clone();
+        req.extra_body = self.extra_body.clone();
     }
+}
+
+/// The request fields Confab writes itself, from the conversation or from their own settings:
+/// `extra-body` may not set them.
+const OWN_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "stream",
+    "stream_options",
+    "temperature",
+    "top_p",
+    "n",
+    "stop",
+    "max_tokens",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "user",
+];
+
+/// `extra_body`: a JSON object of further request fields.
+fn parse_extra_body(value: &str) -> Result<Vec<(String, Value)>, ValidationError> {
+    let field = "extra_body";
+    let Ok(Value::Object(map)) = crate::json::parse_value(value) else {
+        return Err(invalid(
+            field,
+            format!("must be a JSON object of request fields, like {{\"top_k\": 40, \"seed\": 7}} (got “{value}”)"),
+        ));
+    };
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for (k, v) in map.iter() {
+        if OWN_FIELDS.contains(&k) {
+            return Err(invalid(
+                field,
+                format!("cannot set `{k}`: it has its own setting or comes from the conversation"),
+            ));
+        }
+        out.retain(|(seen, _)| seen != k);
+        out.push((k.to_owned(), v.clone()));
+    }
+    Ok(out)
 }
 
 /// `stop`: a JSON array of up to four strings, or one plain string.
@@ -284,6 +347,51 @@ fn parse_logit_bias(value: &str) -> Result<BTreeMap<String, f32>, ValidationErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_body_adds_a_servers_own_fields_and_not_confabs() {
+        let mut p = Params::default();
+        p.set("extra-body", r#"{"top_k": 40, "min_p": 0.05, "seed": 7, "chat_template_kwargs": {"enable_thinking": false}}"#)
+            .unwrap();
+        let mut req = ChatCompletionRequest::default();
+        p.apply_to(&mut req);
+        let json = crate::json::parse_value(&crate::json::stringify(&req)).unwrap();
+        assert_eq!(json.get("top_k"), Some(&Value::Number(40.0)));
+        assert_eq!(json.get("seed"), Some(&Value::Number(7.0)));
+        assert_eq!(
+            json.get("chat_template_kwargs")
+                .and_then(|v| v.get("enable_thinking")),
+            Some(&Value::Bool(false))
+        );
+        // Read back in the form `set` takes.
+        let again = p.get("extra-body");
+        let mut q = Params::default();
+        q.set("extra_body", &again).unwrap();
+        assert_eq!(q, p);
+
+        for bad in [
+            "[1, 2]",
+            "top_k=40",
+            r#"{"temperature": 2}"#,
+            r#"{"messages": []}"#,
+        ] {
+            let before = p.clone();
+            let e = p.set("extra-body", bad).unwrap_err();
+            assert_eq!(e.field, "extra_body", "{bad}");
+            assert_eq!(p, before, "a refused value changes nothing: {bad}");
+        }
+        assert!(p
+            .set("extra-body", r#"{"stream": false}"#)
+            .unwrap_err()
+            .message
+            .contains("own setting"));
+
+        p.set("extra-body", " ").unwrap();
+        assert_eq!(p.get("extra-body"), "");
+        let mut req = ChatCompletionRequest::default();
+        p.apply_to(&mut req);
+        assert!(req.extra_body.is_empty());
+    }
 
     #[test]
     fn valid_values_are_taken() {

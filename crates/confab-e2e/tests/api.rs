@@ -495,7 +495,7 @@ async fn requests_carry_exactly_the_configured_parameters_and_headers() {
         &server,
         "model=mock-inspect&api-key=sk-test-123&temperature=0.5&top-p=0.9&max-tokens=4000&presence-penalty=-1\
          &frequency-penalty=1.5&stop=END&user=u-42&logit-bias=%7B%2250256%22%3A-100%7D&include-usage=false\
-         &system-prompt=Be%20brief",
+         &system-prompt=Be%20brief&extra-body=%7B%22top_k%22%3A40%2C%22seed%22%3A7%7D",
     )
     .await;
     ask(&browser, "with everything").await;
@@ -510,6 +510,8 @@ async fn requests_carry_exactly_the_configured_parameters_and_headers() {
     assert_eq!(b["stop"], "END");
     assert_eq!(b["user"], "u-42");
     assert_eq!(b["logit_bias"]["50256"], -100.0);
+    assert_eq!(b["top_k"], 40, "extra-body's fields are sent as they are");
+    assert_eq!(b["seed"], 7);
     assert_eq!(
         b["stream_options"],
         Value::Null,

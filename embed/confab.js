@@ -30,7 +30,7 @@
 
   /** Every setting, as attributes spell it. */
   var NAMES = [
-    "endpoint", "model", "api-key", "auth-header", "system-prompt", "title", "greeting", "placeholder", "mode",
+    "endpoint", "model", "api-key", "auth-header", "headers", "system-prompt", "title", "greeting", "placeholder", "mode",
     "position", "theme", "accent", "stream", "temperature", "top-p", "n", "stop", "max-tokens",
     "presence-penalty", "frequency-penalty", "logit-bias", "user", "include-usage", "extra-body", "persist",
     "storage-key", "images"

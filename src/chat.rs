@@ -402,7 +402,7 @@ impl Chat {
             loop {
                 let outcome = transport::send(
                     &url,
-                    config.key_header().as_ref(),
+                    &config.request_headers(),
                     &request,
                     &signal,
                     |update| {

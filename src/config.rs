@@ -77,6 +77,7 @@ pub const NAMES: &[&str] = &[
     "model",
     "api-key",
     "auth-header",
+    "headers",
     "system-prompt",
     "title",
     "greeting",
@@ -113,6 +114,8 @@ pub struct WidgetConfig {
     /// The header that carries the key: unset chooses by endpoint (`api-key` for Azure,
     /// otherwise `Authorization: Bearer`); see `confab_core::auth`.
     pub auth_header: Option<String>,
+    /// Further request headers (`headers`), sent only to the endpoint, like the key.
+    pub headers: Vec<(String, String)>,
     pub system_prompt: Option<String>,
     pub title: String,
     /// Shown in the empty conversation.
@@ -140,6 +143,7 @@ impl Default for WidgetConfig {
             model: "mock".to_owned(),
             api_key: None,
             auth_header: None,
+            headers: Vec::new(),
             system_prompt: None,
             title: "Confab".to_owned(),
             greeting: None,
@@ -213,6 +217,11 @@ impl WidgetConfig {
                 self.auth_header = Some(v.to_owned());
                 Ok(())
             }
+            "headers" if v.is_empty() => {
+                self.headers = Vec::new();
+                Ok(())
+            }
+            "headers" => confab_core::auth::parse_headers(v).map(|h| self.headers = h),
             "system-prompt" => {
                 self.system_prompt = Some(value.to_owned()).filter(|p| !p.trim().is_empty());
                 Ok(())
@@ -341,6 +350,14 @@ impl WidgetConfig {
             "model" => self.model.clone(),
             "api-key" => self.api_key.clone().unwrap_or_default(),
             "auth-header" => self.auth_header.clone().unwrap_or_default(),
+            "headers" if self.headers.is_empty() => String::new(),
+            "headers" => confab_core::json::object(
+                self.headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str().into()))
+                    .collect(),
+            )
+            .to_string(),
             "system-prompt" => self.system_prompt.clone().unwrap_or_default(),
             "title" => self.title.clone(),
             "greeting" => self.greeting.clone().unwrap_or_default(),
@@ -377,6 +394,7 @@ impl WidgetConfig {
             "model" => self.model = d.model,
             "api-key" => self.api_key = None,
             "auth-header" => self.auth_header = None,
+            "headers" => self.headers = Vec::new(),
             "system-prompt" => self.system_prompt = None,
             "title" => self.title = d.title,
             "greeting" => self.greeting = None,
@@ -426,6 +444,17 @@ impl WidgetConfig {
     /// `{endpoint}/chat/completions`, keeping a query string (Azure's `?api-version=…`) at the
     /// end. An endpoint given with `/chat/completions` already is taken as it is.
     /// The header (name, value) that carries the API key, if there is one.
+    /// Every header a request to the endpoint carries beyond its content type: the `headers`
+    /// setting's, then the key's (which wins over one of the same name).
+    pub fn request_headers(&self) -> Vec<(String, String)> {
+        let mut all = self.headers.clone();
+        if let Some((name, value)) = self.key_header() {
+            all.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+            all.push((name, value));
+        }
+        all
+    }
+
     pub fn key_header(&self) -> Option<(String, String)> {
         let key = self.api_key.as_deref().filter(|k| !k.is_empty())?;
         Some(confab_core::auth::key_header(
@@ -587,11 +616,35 @@ mod tests {
     fn the_key_goes_in_the_header_the_endpoint_or_the_setting_asks_for() {
         let mut c = WidgetConfig::default();
         assert_eq!(c.key_header(), None, "no key, no header");
+        c.set(
+            "headers",
+            Some(r#"{"X-Title": "site", "Authorization": "Bearer other"}"#),
+        );
+        assert_eq!(c.problem("headers"), None);
+        assert_eq!(c.request_headers().len(), 2);
+        c.set("headers", Some(r#"{"Accept": "x"}"#));
+        assert!(c.problem("headers").is_some(), "refused");
+        assert_eq!(c.request_headers().len(), 2, "the previous headers stay");
+        c.set("headers", None);
+        assert!(c.request_headers().is_empty());
         c.set("api-key", Some("k1"));
         assert_eq!(
             c.key_header(),
             Some(("Authorization".into(), "Bearer k1".into()))
         );
+        // The key wins over a header of the same name in `headers`.
+        c.set(
+            "headers",
+            Some(r#"{"authorization": "Bearer other", "X-Title": "t"}"#),
+        );
+        assert_eq!(
+            c.request_headers(),
+            vec![
+                ("X-Title".to_owned(), "t".to_owned()),
+                ("Authorization".to_owned(), "Bearer k1".to_owned())
+            ]
+        );
+        c.set("headers", None);
         c.set("endpoint", Some("https://r.openai.azure.com/openai/v1"));
         assert_eq!(c.key_header(), Some(("api-key".into(), "k1".into())));
         c.set("auth-header", Some("Authorization"));

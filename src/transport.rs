@@ -33,7 +33,7 @@ pub enum Outcome {
 /// Sends `request` to `url` and calls `on_update` as the answer arrives.
 pub async fn send(
     url: &str,
-    key_header: Option<&(String, String)>,
+    headers: &[(String, String)],
     request: &ChatCompletionRequest,
     signal: &AbortSignal,
     mut on_update: impl FnMut(Received),
@@ -51,7 +51,7 @@ pub async fn send(
             },
         )
         .abort_signal(Some(signal));
-    if let Some((name, value)) = key_header {
+    for (name, value) in headers {
         builder = builder.header(name, value);
     }
     let response = match builder.body(body) {
@@ -230,10 +230,10 @@ fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
 /// The model ids `GET {endpoint}/models` offers; an error when the server offers none.
 pub async fn list_models(
     models_url: &str,
-    key_header: Option<&(String, String)>,
+    headers: &[(String, String)],
 ) -> Result<Vec<String>, ChatError> {
     let mut builder = Request::get(models_url).header("Accept", "application/json");
-    if let Some((name, value)) = key_header {
+    for (name, value) in headers {
         builder = builder.header(name, value);
     }
     let response = builder

@@ -95,9 +95,9 @@ pub fn Settings(
     let models_note = RwSignal::new(String::new());
 
     let load_models = move || {
-        let (endpoint, key) = config.with_untracked(|c| (c.models_url(), c.key_header()));
+        let (endpoint, headers) = config.with_untracked(|c| (c.models_url(), c.request_headers()));
         spawn_local(async move {
-            match transport::list_models(&endpoint, key.as_ref()).await {
+            match transport::list_models(&endpoint, &headers).await {
                 Ok(list) if !list.is_empty() => {
                     models_note.set(format!("{} models offered by the server.", list.len()));
                     models.set(list);

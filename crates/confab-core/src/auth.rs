@@ -25,6 +25,36 @@ pub fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// Headers the widget sets on every request itself.
+const OWN_HEADERS: &[&str] = &["content-type", "accept"];
+
+/// The `headers` setting: a JSON object of further request headers (name → text), such as
+/// OpenRouter's `HTTP-Referer` and `X-Title` or a gateway's own key. A problem names the header,
+/// never its value (values may be secrets).
+pub fn parse_headers(value: &str) -> Result<Vec<(String, String)>, String> {
+    let shape = "must be a JSON object of header names and texts, like {\"X-Title\": \"My site\"}";
+    let Ok(crate::json::Value::Object(map)) = crate::json::parse_value(value) else {
+        return Err(shape.to_owned());
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, v) in map.iter() {
+        if !is_header_name(name) {
+            return Err(format!("has “{name}”, which is not an HTTP header name"));
+        }
+        if OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(format!("cannot set {name}: the widget sets it"));
+        }
+        let Some(text) = v.as_str().filter(|t| !t.contains(['\r', '\n'])) else {
+            return Err(format!(
+                "{shape}; the value of {name} is not one line of text"
+            ));
+        };
+        out.retain(|(seen, _)| !seen.eq_ignore_ascii_case(name));
+        out.push((name.to_owned(), text.to_owned()));
+    }
+    Ok(out)
+}
+
 /// Azure OpenAI and Azure AI Foundry hosts, which want the key in `api-key`.
 fn is_azure(endpoint: &str) -> bool {
     let Some(rest) = endpoint
@@ -53,6 +83,31 @@ fn is_azure(endpoint: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_headers_are_checked_by_name_and_never_echo_a_value() {
+        assert_eq!(
+            parse_headers(r#"{"HTTP-Referer": "https://example.com", "X-Title": "My site"}"#),
+            Ok(vec![
+                ("HTTP-Referer".to_owned(), "https://example.com".to_owned()),
+                ("X-Title".to_owned(), "My site".to_owned()),
+            ])
+        );
+        for (bad, names) in [
+            ("x-title", None),
+            (r#"["X-Title"]"#, None),
+            (r#"{"X Title": "a"}"#, Some("X Title")),
+            (r#"{"Content-Type": "text/plain"}"#, Some("Content-Type")),
+            (r#"{"X-Key": 42}"#, Some("X-Key")),
+            (r#"{"X-Key": "secret\r\nX-Evil: 1"}"#, Some("X-Key")),
+        ] {
+            let e = parse_headers(bad).unwrap_err();
+            assert!(!e.contains("secret"), "{e}");
+            if let Some(name) = names {
+                assert!(e.contains(name), "{bad}: {e}");
+            }
+        }
+    }
 
     fn h(endpoint: &str, header: Option<&str>) -> (String, String) {
         key_header(endpoint, header, "k1")

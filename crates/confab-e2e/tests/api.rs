@@ -495,12 +495,17 @@ async fn requests_carry_exactly_the_configured_parameters_and_headers() {
         &server,
         "model=mock-inspect&api-key=sk-test-123&temperature=0.5&top-p=0.9&max-tokens=4000&presence-penalty=-1\
          &frequency-penalty=1.5&stop=END&user=u-42&logit-bias=%7B%2250256%22%3A-100%7D&include-usage=false\
-         &system-prompt=Be%20brief&extra-body=%7B%22top_k%22%3A40%2C%22seed%22%3A7%7D",
+         &system-prompt=Be%20brief&extra-body=%7B%22top_k%22%3A40%2C%22seed%22%3A7%7D\
+         &headers=%7B%22X-Title%22%3A%22Confab%20test%22%7D",
     )
     .await;
     ask(&browser, "with everything").await;
     let got = received(&browser).await;
     assert_eq!(got["headers"]["authorization"], "Bearer <11 characters>");
+    assert_eq!(
+        got["headers"]["x-title"], "Confab test",
+        "the headers setting is sent"
+    );
     let b = &got["body"];
     assert_eq!(b["temperature"], 0.5);
     assert!((b["top_p"].as_f64().unwrap() - 0.9).abs() < 1e-6);

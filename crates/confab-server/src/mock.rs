@@ -274,6 +274,8 @@ fn inspect(headers: &HeaderMap, req: &Value) -> String {
             "accept": header("accept"),
             "authorization": authorization,
             "api-key": header("api-key").map(|k| format!("<{} characters>", k.len())),
+            "http-referer": header("http-referer"),
+            "x-title": header("x-title"),
         },
         "body": req,
     })

@@ -99,7 +99,7 @@ pub fn conversation_id<'k>(storage_key: &str, key: &'k str) -> Option<&'k str> {
 }
 
 /// The ids of the conversations whose messages are saved.
-fn saved_ids(storage: &Area, storage_key: &str) -> std::collections::HashSet<String> {
+fn saved_ids(storage: &Area, storage_key: &str) -> Vec<String> {
     storage
         .keys()
         .iter()
@@ -231,7 +231,11 @@ pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<
     let stored = storage.get_item(&key).ok().flatten();
     // While nobody else has written the list since this page did, there is nothing to merge
     // (and the storage's keys need not be read, once a second while an answer streams).
-    let unchanged = LAST_WRITTEN.with(|w| w.borrow().get(&place) == stored.as_ref());
+    let unchanged = LAST_WRITTEN.with(|w| {
+        w.borrow()
+            .iter()
+            .any(|(p, text)| *p == place && Some(text) == stored.as_ref())
+    });
     let merged = if unchanged {
         index.clone()
     } else {
@@ -241,14 +245,17 @@ pub fn save_index(persist: Persist, storage_key: &str, index: &Index) -> Result<
     storage
         .set_item(&key, &text)
         .map_err(|e| write_problem(&e))?;
-    LAST_WRITTEN.with(|w| w.borrow_mut().insert(place, text));
+    LAST_WRITTEN.with(|w| {
+        let mut w = w.borrow_mut();
+        w.retain(|(p, _)| *p != place);
+        w.push((place, text));
+    });
     Ok(merged)
 }
 
 thread_local! {
     /// The list as this page last wrote it, per area and key.
-    static LAST_WRITTEN: std::cell::RefCell<std::collections::HashMap<String, String>> =
-        Default::default();
+    static LAST_WRITTEN: std::cell::RefCell<Vec<(String, String)>> = Default::default();
 }
 
 /// `index` with the list another page saved (`stored`, its text) merged in, less what was
@@ -271,7 +278,7 @@ fn with_saved(storage: &Area, storage_key: &str, index: &Index, stored: Option<S
         merged.merge(&stored);
     }
     let saved = saved_ids(storage, storage_key);
-    merged.retain_saved(|id| saved.contains(id));
+    merged.retain_saved(|id| saved.iter().any(|s| s == id));
     merged
 }
 

@@ -184,23 +184,16 @@ impl Index {
     /// conversation this list does not have joins it, and of two entries for one conversation
     /// the more recently updated is kept. Which conversation is open here stays as it is.
     pub fn merge(&mut self, other: &Index) {
-        let mut at: std::collections::HashMap<String, usize> = self
-            .conversations
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
+        // A linear search per entry: lists hold hundreds at most, and a map here would be a
+        // few KB more of wasm.
         for theirs in &other.conversations {
-            match at.get(&theirs.id) {
-                Some(&i) => {
+            match self.conversations.iter().position(|c| c.id == theirs.id) {
+                Some(i) => {
                     if theirs.updated_ms > self.conversations[i].updated_ms {
                         self.conversations[i] = theirs.clone();
                     }
                 }
-                None => {
-                    at.insert(theirs.id.clone(), self.conversations.len());
-                    self.conversations.push(theirs.clone());
-                }
+                None => self.conversations.push(theirs.clone()),
             }
         }
     }

@@ -88,6 +88,20 @@ pub fn App(
         now
     });
     let is_launcher = move || mode.get() == Mode::Launcher;
+    // An answer that ends while a launcher's panel is closed marks the button until it opens.
+    let unread = RwSignal::new(false);
+    Effect::new(move |was_busy: Option<bool>| {
+        let busy = chat.busy.get();
+        if was_busy == Some(true) && !busy && !open.get_untracked() {
+            unread.set(true);
+        }
+        busy
+    });
+    Effect::new(move |_| {
+        if open.get() {
+            unread.set(false);
+        }
+    });
     // A launcher's open panel is in the top layer, above its button (see style/confab.css).
     let panel = NodeRef::<html::Section>::new();
     Effect::new(move |_| {
@@ -123,7 +137,7 @@ pub fn App(
     view! {
         <div class=class node_ref=root>
             <Show when=is_launcher>
-                <Launcher open=open/>
+                <Launcher open=open unread=unread/>
             </Show>
             <section
                 node_ref=panel

@@ -9,10 +9,14 @@ const CHAT_ICON: &str =
 pub fn Launcher(
     /// Whether the panel is open.
     open: RwSignal<bool>,
+    /// An answer ended while the panel was closed.
+    unread: RwSignal<bool>,
 ) -> impl IntoView {
     let label = move || {
         if open.get() {
             "Close the chat"
+        } else if unread.get() {
+            "Open the chat (a new answer)"
         } else {
             "Open the chat"
         }
@@ -40,6 +44,7 @@ pub fn Launcher(
             <svg class="confab__launcher-icon" viewBox="0 0 24 24" aria-hidden="true" width=28 height=28>
                 <path fill="currentColor" d=CHAT_ICON/>
             </svg>
+            <span class="confab__badge" part="badge" aria-hidden="true" hidden=move || !unread.get()></span>
         </button>
     }
 }

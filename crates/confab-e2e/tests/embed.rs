@@ -1084,3 +1084,41 @@ async fn a_module_script_tag_from_another_origin_works_too() {
     );
     browser.close().await;
 }
+
+/// An answer that ends while the launcher's panel is closed puts a dot on the launcher (and
+/// says so in its label) until the panel is opened again.
+#[tokio::test]
+async fn an_answer_that_ends_while_closed_marks_the_launcher() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" data-endpoint="/v1" data-model="mock-slow" data-persist="none" defer></script>
+</head><body><p>A host page.</p></body></html>"#;
+    let (_site, _server, browser) = open_page("unread.html", page, &[]).await;
+    wait_for_launcher(&browser).await;
+    const BADGE: &str = "(() => { const b = sr(0).querySelector('.confab__badge'); \
+        return b ? getComputedStyle(b).display !== 'none' : false; })()";
+    const LABEL: &str = "sr(0).querySelector('.confab__launcher').getAttribute('aria-label')";
+    q(&browser, "w(0).open()").await;
+    q_wait(&browser, "the widget", "sr(0).querySelector('textarea')").await;
+    q(&browser, "w(0).send('hello there')").await;
+    q_wait(
+        &browser,
+        "the answer streaming",
+        "w(0).messages().length === 2",
+    )
+    .await;
+    assert_eq!(q(&browser, BADGE).await, false, "no dot while open");
+    q(&browser, "w(0).close()").await;
+    wait_for_answer(&browser, 2).await;
+    q_wait(&browser, "the dot", BADGE).await;
+    assert_eq!(q(&browser, LABEL).await, "Open the chat (a new answer)");
+    q(&browser, "w(0).open()").await;
+    q_wait(&browser, "the dot gone", &format!("!{BADGE}")).await;
+    q(&browser, "w(0).close()").await;
+    q_wait(
+        &browser,
+        "the plain label",
+        &format!("{LABEL} === 'Open the chat'"),
+    )
+    .await;
+    browser.close().await;
+}

@@ -755,6 +755,20 @@ async fn main() {
         browser.close().await;
         return;
     }
+    if args.iter().any(|a| a == "--full-only") {
+        // For investigating: only Confab's full-speed 20,000-token runs (the budgets' size).
+        let r = stream_runs(
+            &browser,
+            &fast.url,
+            Widget::Confab,
+            "confab-budget.html",
+            "full speed, 20000 tokens",
+        )
+        .await;
+        println!("full speed median: {}", r["median"]);
+        browser.close().await;
+        return;
+    }
     if paced_only {
         let r = stream_runs(&browser, &paced.url, Widget::Confab, "paced.html", "paced").await;
         println!("paced median: {}", r["median"]);

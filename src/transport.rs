@@ -11,6 +11,9 @@ use web_sys::AbortSignal;
 /// The longest stretch of stream handling before the browser gets a turn.
 const YIELD_AFTER_MS: f64 = 8.0;
 
+/// How much of one network read is decoded between checks of [`YIELD_AFTER_MS`].
+const READ_SLICE: usize = 4 * 1024;
+
 /// What a request delivered, in the order it arrived.
 pub enum Received {
     /// Events decoded from one network read of a streamed body.
@@ -170,14 +173,23 @@ async fn read_chunks(
         }
         match read {
             Ok(bytes) => {
-                let events = decoder.feed(&bytes);
-                saw_done |= decoder.ended();
-                if !events.is_empty() {
-                    on_update(Received::Events(events));
-                }
-                if saw_done {
-                    // `[DONE]` or an error event: nothing after it matters.
-                    return Outcome::Finished { saw_done };
+                // One read can bring a whole buffered burst (tens of KB, thousands of events
+                // at full speed): it is decoded a slice at a time, with the browser's turn
+                // between slices, so that no single task runs long.
+                for piece in bytes.chunks(READ_SLICE) {
+                    let events = decoder.feed(piece);
+                    saw_done |= decoder.ended();
+                    if !events.is_empty() {
+                        on_update(Received::Events(events));
+                    }
+                    if saw_done {
+                        // `[DONE]` or an error event: nothing after it matters.
+                        return Outcome::Finished { saw_done };
+                    }
+                    if js_sys::Date::now() - slice_start > YIELD_AFTER_MS {
+                        crate::chat::sleep_ms(0).await;
+                        slice_start = js_sys::Date::now();
+                    }
                 }
             }
             Err(_) if signal.aborted() => return Outcome::Aborted,

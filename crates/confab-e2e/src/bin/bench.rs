@@ -207,6 +207,18 @@ async fn stream_run(
 
 /// Three runs measure CPU (median by CPU), without the frame probe, whose 60 frames a second
 /// would cost main-thread time of their own; one more run, with it, measures frames.
+/// Confab's full-speed 20,000-token runs, the size the budgets are for.
+async fn budget_full_runs(b: &Browser, base: &str) -> Value {
+    stream_runs(
+        b,
+        base,
+        Widget::Confab,
+        "confab-budget.html",
+        "full speed, 20000 tokens",
+    )
+    .await
+}
+
 async fn stream_runs(b: &Browser, base: &str, widget: Widget, page: &str, what: &str) -> Value {
     stream_runs_n(b, base, widget, page, what, 3, true).await
 }
@@ -757,14 +769,7 @@ async fn main() {
     }
     if args.iter().any(|a| a == "--full-only") {
         // For investigating: only Confab's full-speed 20,000-token runs (the budgets' size).
-        let r = stream_runs(
-            &browser,
-            &fast.url,
-            Widget::Confab,
-            "confab-budget.html",
-            "full speed, 20000 tokens",
-        )
-        .await;
+        let r = budget_full_runs(&browser, &fast.url).await;
         println!("full speed median: {}", r["median"]);
         browser.close().await;
         return;
@@ -821,14 +826,7 @@ async fn main() {
     // The budgets are for the 20,000-token answer. `--quick` compares the widgets at 5,000 tokens
     // (Deep Chat needs minutes for 20,000) but still measures Confab at 20,000 for the budgets.
     let budget_full = if quick {
-        let mut r = stream_runs(
-            &browser,
-            &fast.url,
-            Widget::Confab,
-            "confab-budget.html",
-            "full speed, 20000 tokens",
-        )
-        .await;
+        let mut r = budget_full_runs(&browser, &fast.url).await;
         let growth = traced_growth(&fast.url, "confab-budget.html").await;
         println!("full speed confab 20000 tokens, traced cost per token: {growth}");
         r["median"]["cost_growth"] = growth;

@@ -1,7 +1,7 @@
 //! Turning confab-core's rendered tree into DOM nodes: elements and text nodes, one by one.
 //! Nothing is ever parsed as HTML.
 
-use confab_core::render::Node;
+use confab_core::markdown::Node;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 

@@ -431,7 +431,7 @@ async fn images_can_be_turned_off() {
 #[wasm_bindgen_test]
 async fn the_tail_is_patched_not_rebuilt() {
     use confab::dom;
-    use confab_core::render::{to_nodes, RenderOptions};
+    use confab_core::markdown::{render, RenderOptions};
     let document = web_sys::window().unwrap().document().unwrap();
     let patched = document.create_element("div").unwrap();
     let steps = [
@@ -446,7 +446,7 @@ async fn the_tail_is_patched_not_rebuilt() {
     ];
     let mut old = Vec::new();
     for step in steps {
-        let new = to_nodes(step, RenderOptions::default());
+        let new = render(step, RenderOptions::default());
         let first_text = patched.first_child().and_then(|p| p.first_child());
         dom::patch(&document, &patched, &old, &new);
         let fresh = document.create_element("div").unwrap();
@@ -469,7 +469,7 @@ async fn the_tail_is_patched_not_rebuilt() {
     patched
         .append_child(&document.create_text_node("stray"))
         .unwrap();
-    let new = to_nodes("clean", RenderOptions::default());
+    let new = render("clean", RenderOptions::default());
     dom::patch(&document, &patched, &old, &new);
     assert_eq!(patched.text_content().unwrap(), "clean");
 }

@@ -1,5 +1,4 @@
-use confab_core::markdown::safe_cut;
-use confab_core::render::{to_nodes, Node, RenderOptions};
+use confab_core::markdown::{Frozen, Node, RenderOptions};
 use confab_core::Message;
 use leptos::html;
 use leptos::prelude::*;
@@ -11,8 +10,8 @@ use crate::dom;
 /// What has been rendered of the answer so far.
 #[derive(Default)]
 struct Rendered {
-    /// Bytes of the text rendered into frozen blocks, which are never touched again.
-    frozen_end: usize,
+    /// The text rendered into frozen blocks, which are never touched again.
+    frozen: Frozen,
     /// The newest group of frozen blocks, and how many bytes of text it holds; see
     /// [`GROUP_BYTES`].
     group: Option<(Element, usize)>,
@@ -152,7 +151,7 @@ fn render_into(
 ) -> bool {
     let restart = s.selected != selected
         || text.len() < s.rendered_len
-        || !text.is_char_boundary(s.frozen_end);
+        || !text.is_char_boundary(s.frozen.end());
     if restart {
         dom::clear(el);
         *s = Rendered {
@@ -162,22 +161,12 @@ fn render_into(
     } else if text.len() == s.rendered_len && s.tail.is_some() {
         return false;
     }
-    let mut cut = safe_cut(text, s.frozen_end);
-    let mut behind = false;
-    if cut.saturating_sub(s.frozen_end) > FROZEN_BYTES_PER_FRAME {
-        // A burst of text (a fast server, a restored answer): freeze it a slice per frame, so
-        // no single task builds and lays out tens of kilobytes of blocks.
-        let mut limit = s.frozen_end + FROZEN_BYTES_PER_FRAME;
-        while !text.is_char_boundary(limit) {
-            limit += 1;
-        }
-        let partial = safe_cut(&text[..limit], s.frozen_end);
-        if partial > s.frozen_end {
-            cut = partial;
-            behind = true;
-        }
-    }
-    if cut > s.frozen_end {
+    let before = s.frozen.end();
+    // A burst of text (a fast server, a restored answer) is frozen a slice per frame, so no
+    // single task builds and lays out tens of kilobytes of blocks.
+    let advance = s.frozen.advance(text, FROZEN_BYTES_PER_FRAME, options);
+    let behind = advance.as_ref().is_some_and(|a| a.more);
+    if let Some(advance) = advance {
         let group = match s.group.take() {
             Some((group, bytes)) if bytes < GROUP_BYTES => (group, bytes),
             _ => {
@@ -192,13 +181,8 @@ fn render_into(
                 (group, 0)
             }
         };
-        dom::append(
-            document,
-            &group.0,
-            &to_nodes(&text[s.frozen_end..cut], options),
-        );
-        s.group = Some((group.0, group.1 + cut - s.frozen_end));
-        s.frozen_end = cut;
+        dom::append(document, &group.0, &advance.nodes);
+        s.group = Some((group.0, group.1 + s.frozen.end() - before));
     }
     if behind {
         // The old tail is now (partly) frozen above: empty it until the render catches up.
@@ -220,7 +204,7 @@ fn render_into(
             t
         }
     };
-    let nodes = to_nodes(&text[cut..], options);
+    let nodes = s.frozen.tail(text, options);
     dom::patch(document, &tail, &s.tail_nodes, &nodes);
     s.tail_nodes = nodes;
     s.rendered_len = text.len();

@@ -14,18 +14,14 @@
 pub mod adapt;
 pub mod api;
 pub mod auth;
-mod blocks;
 pub mod conversation;
 pub mod error;
 pub mod export;
-pub mod inline;
 pub mod json;
 pub mod library;
-pub mod linkify;
 pub mod markdown;
 pub mod message;
 pub mod params;
-pub mod render;
 pub mod retry;
 pub mod sse;
 pub mod store;

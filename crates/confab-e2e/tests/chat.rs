@@ -480,3 +480,98 @@ async fn bare_addresses_are_links_and_wide_tables_scroll_sideways() {
     );
     browser.close().await;
 }
+
+/// The shadow DOM of the last answer's content as a string of tags, attributes and texts, with
+/// the widget's own grouping of blocks (`.confab__block`, which depends on how the text
+/// arrived) left out.
+const ANSWER_TREE: &str = "(() => { \
+    const walk = (n) => n.nodeType === 3 ? JSON.stringify(n.data) \
+      : n.classList && n.classList.contains('confab__block') ? [...n.childNodes].map(walk).join('') \
+      : '<' + n.localName + [...n.attributes].map(a => ' ' + a.name + '=' + JSON.stringify(a.value)).join('') + '>' \
+        + [...n.childNodes].map(walk).join('') + '</' + n.localName + '>'; \
+    return [...last('.confab__msg--assistant .confab__content').childNodes].map(walk).join(''); })()";
+
+/// What the user read while the answer streamed in, token by token, is what a reload shows: a
+/// loose numbered list with code blocks and sub-bullets in its items, a quote with a list, a
+/// table after a list, headings right after lists, footnotes (each of which the streaming
+/// renderer used to freeze too early and show wrongly until a reload).
+#[tokio::test]
+async fn a_streamed_answer_renders_as_it_does_after_a_reload() {
+    let server = Server::start(&["--tokens-per-second", "400"]);
+    let browser = Browser::start().await;
+    let url = format!("{}/?model=mock-echo", server.url);
+    browser.open(&url).await;
+    let text = "Here is how:\n\n1. Install it:\n\n   ```sh\n   cargo install confab\n   ```\n\n\
+        2. Configure it:\n   - on Linux:\n     ```sh\n     confab --serve\n     ```\n   - on Windows,\n     use the installer.\n\n\
+        3. Done.\n\n> Notes:\n>\n> 1. first\n>    - nested\n> 2. second\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n\
+        ## Heading after a table\n- item\n## Heading after a list\nA footnote.[^1]\n\n[^1]: The note.\n\nThe end, see https://example.com.";
+    paste_and_send(&browser, text).await;
+    browser.settle().await;
+    let streamed = browser.eval(ANSWER_TREE).await;
+    let streamed = streamed.as_str().unwrap_or_default().to_owned();
+    assert!(
+        streamed.contains("<ol><li><p>\"Install it:\"</p><div class=\"confab__code\">")
+            && !streamed.contains("<ol start=\"2\">")
+            && streamed.contains(
+                "<blockquote><p>\"Notes:\"</p><ol><li>\"first\"<ul><li>\"nested\"</li></ul></li>"
+            ),
+        "the list is one list with its code inside, the quote holds its list: {streamed}"
+    );
+    browser.open(&url).await;
+    browser
+        .wait_for(
+            "the restored conversation",
+            "root.querySelectorAll('.confab__msg').length === 2",
+            SECS(5),
+        )
+        .await;
+    browser.settle().await;
+    assert_eq!(
+        browser.eval(ANSWER_TREE).await.as_str().unwrap_or_default(),
+        streamed
+    );
+    browser.close().await;
+}
+
+/// Answers that overflowed the stack of the parser this replaced (and so killed the widget on
+/// every reload, the answer being saved): each streams in at full speed, renders, survives a
+/// reload, and the widget answers the next message.
+#[tokio::test]
+async fn hostile_markdown_neither_crashes_the_widget_nor_its_reload() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    let url = format!("{}/?model=mock-echo", server.url);
+    browser.open(&url).await;
+    let emphasis = "*".repeat(10_078) + "a" + &"*".repeat(10_078);
+    let quotes = ">".repeat(10_000) + " deep";
+    let brackets = "[".repeat(10_000) + "x" + &"]".repeat(10_000);
+    for (i, text) in [emphasis, quotes, brackets].iter().enumerate() {
+        paste_and_send(&browser, text).await;
+        browser
+            .wait_for(
+                "the answer",
+                &format!(
+                    "root.querySelectorAll('.confab__msg--assistant').length === {}",
+                    i + 1
+                ),
+                SECS(10),
+            )
+            .await;
+    }
+    let shown = browser.eval(ANSWER).await;
+    assert!(
+        shown.as_str().unwrap_or_default().contains('x'),
+        "the brackets' text is shown: {shown}"
+    );
+    browser.open(&url).await;
+    browser
+        .wait_for(
+            "the restored conversation",
+            "root.querySelectorAll('.confab__msg').length === 6",
+            SECS(10),
+        )
+        .await;
+    paste_and_send(&browser, "still here").await;
+    assert_eq!(browser.eval(ANSWER).await, "still here");
+    browser.close().await;
+}

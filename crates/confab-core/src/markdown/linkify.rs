@@ -5,45 +5,19 @@
 //! least one dot in its domain; it starts at the beginning of the text, after whitespace or after
 //! one of `*`, `_`, `~`, `(` (and, for `http`, after anything but a letter or digit); it ends at
 //! whitespace or `<` (and, unlike cmark-gfm, at `>` and `"`), without trailing punctuation (`?!.,:*_~'"`), an entity-like `&name;`, or a
-//! `)` that has no `(` to match. Text inside links and code is left alone.
+//! `)` that has no `(` to match. Text inside links and code is left alone (the tree builder does not
+//! call this there).
 //!
 //! Work is linear in the text: a domain is looked at for at most [`MAX_DOMAIN`] bytes, and the
 //! brackets of a link are counted once.
 
-use crate::render::{link, Node};
+use super::tree::{link, Node};
 
 /// The longest domain name DNS allows; a candidate's domain is not read further.
 const MAX_DOMAIN: usize = 253;
 
-/// `nodes` with the addresses in their text made links.
-pub fn linkify(nodes: Vec<Node>) -> Vec<Node> {
-    let mut out = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        match node {
-            Node::Text(t) => split(&t, &mut out),
-            Node::Element {
-                tag,
-                attrs,
-                children,
-            } if !matches!(tag, "a" | "code" | "pre")
-                && !attrs
-                    .iter()
-                    .any(|(k, v)| *k == "class" && v == "confab__link-blocked") =>
-            {
-                out.push(Node::Element {
-                    tag,
-                    attrs,
-                    children: linkify(children),
-                })
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// Appends `text` to `out` as text and links.
-fn split(text: &str, out: &mut Vec<Node>) {
+pub(crate) fn split(text: &str, out: &mut Vec<Node>) {
     let bytes = text.as_bytes();
     let mut plain = 0;
     let mut i = 0;
@@ -192,8 +166,9 @@ mod tests {
 
     /// The text with links shown as `[text](href)`.
     fn show(text: &str) -> String {
-        linkify(vec![Node::Text(text.into())])
-            .iter()
+        let mut out = Vec::new();
+        split(text, &mut out);
+        out.iter()
             .map(|n| match n {
                 Node::Text(t) => t.clone(),
                 Node::Element {
@@ -246,28 +221,6 @@ mod tests {
         ] {
             assert_eq!(show(text), text, "{text}");
         }
-    }
-
-    #[test]
-    fn links_code_and_refused_links_are_left_alone() {
-        let code = Node::el("code", vec![], vec![Node::Text("https://a.b".into())]);
-        let a = link("https://x.y", None, vec![Node::Text("https://a.b".into())]);
-        let blocked = link("javascript:x", None, vec![Node::Text("https://a.b".into())]);
-        let em = Node::el("em", vec![], vec![Node::Text("www.a.b".into())]);
-        let out = linkify(vec![code.clone(), a.clone(), blocked.clone(), em]);
-        assert_eq!(out[..3], [code, a, blocked]);
-        assert_eq!(
-            out[3],
-            Node::el(
-                "em",
-                vec![],
-                vec![link(
-                    "http://www.a.b",
-                    None,
-                    vec![Node::Text("www.a.b".into())]
-                )]
-            )
-        );
     }
 
     #[test]

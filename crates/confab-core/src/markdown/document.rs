@@ -1,0 +1,150 @@
+//! A markdown answer cut into top-level blocks, so that a streamed answer is rendered once per
+//! finished block and only its open tail is rendered again.
+//!
+//! A top-level block is final once the first line of the next top-level block is complete:
+//! CommonMark reads blocks line by line, and a line that did not continue a block (a list, a
+//! quote, a code fence, across blank lines and indented lines) has closed it for good. Each
+//! final block is rendered on its own, with the link definitions of the blocks before it, and
+//! [`render`] renders a whole text the same way. So whatever deltas a stream arrives in, the
+//! blocks it freezes, and the nodes they render to, are those of the finished text: the
+//! streamed render equals the finished one, and the one after a reload.
+//!
+//! The one departure from CommonMark this needs: a reference (`[text][label]`) finds a
+//! definition in its own block or an earlier one, not in a later one.
+
+use pulldown_cmark::{Event, Parser};
+
+use super::parse::{options, render_block, Definitions};
+use super::tree::{Node, RenderOptions};
+
+/// The final part of an answer: where it ends, and the link definitions made in it.
+#[derive(Clone, Debug, Default)]
+pub struct Frozen {
+    end: usize,
+    definitions: Definitions,
+}
+
+/// Blocks that [`Frozen::advance`] made final.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Advance {
+    /// The rendered blocks, in order.
+    pub nodes: Vec<Node>,
+    /// More blocks were final already but over the byte budget: call again.
+    pub more: bool,
+}
+
+impl Frozen {
+    /// Bytes of the text that are final.
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
+    /// Makes final the blocks of `text` after [`Frozen::end`] that nothing later can change, up
+    /// to about `budget` bytes (at least one block), and renders them. `text` must extend the
+    /// text of earlier calls. `None` when no block has become final.
+    pub fn advance(
+        &mut self,
+        text: &str,
+        budget: usize,
+        options: RenderOptions,
+    ) -> Option<Advance> {
+        let from = self.end;
+        let tail = text.get(from..)?;
+        let cuts = final_cuts(tail);
+        let last = cuts
+            .iter()
+            .rposition(|&c| c <= budget)
+            .unwrap_or(0)
+            .min(cuts.len().checked_sub(1)?);
+        let mut nodes = Vec::new();
+        let mut start = 0;
+        for &cut in &cuts[..=last] {
+            let mut learned = Definitions::new();
+            let block = &tail[start..cut];
+            nodes.extend(render_block(
+                block,
+                &self.definitions,
+                options,
+                Some(&mut learned),
+            ));
+            for (label, definition) in learned {
+                // The first definition of a label is the one that counts.
+                self.definitions.entry(label).or_insert(definition);
+            }
+            start = cut;
+        }
+        self.end = from + cuts[last];
+        Some(Advance {
+            nodes,
+            more: last + 1 < cuts.len(),
+        })
+    }
+
+    /// Renders the open tail of `text`, after [`Frozen::end`].
+    pub fn tail(&self, text: &str, options: RenderOptions) -> Vec<Node> {
+        text.get(self.end..)
+            .map(|tail| render_block(tail, &self.definitions, options, None))
+            .unwrap_or_default()
+    }
+}
+
+/// Renders a whole markdown text into the safe tree, block by block as a stream would.
+pub fn render(text: &str, options: RenderOptions) -> Vec<Node> {
+    let mut frozen = Frozen::default();
+    let mut nodes = Vec::new();
+    while let Some(advance) = frozen.advance(text, usize::MAX, options) {
+        nodes.extend(advance.nodes);
+    }
+    nodes.extend(frozen.tail(text, options));
+    nodes
+}
+
+/// The offsets in `text` (which starts at the beginning of a line, outside any block) after
+/// which nothing can change the blocks before: each is the start of a complete, non-blank line
+/// after the end of a top-level block, which that block did not take, so it is closed for good.
+/// (Cutting after a block's end, not before the next block's start, keeps the cuts where they
+/// are when a paragraph later turns out to be a link definition, which has no block of its own.)
+/// Increasing, never 0.
+fn final_cuts(text: &str) -> Vec<usize> {
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut depth = 0usize;
+    let mut consider = |end: usize| {
+        if let Some(cut) = next_content_line(text, end) {
+            if cut > 0 && cuts.last().is_none_or(|&c| c < cut) {
+                cuts.push(cut);
+            }
+        }
+    };
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    consider(range.end);
+                }
+            }
+            // The one block with no start and end of its own.
+            Event::Rule if depth == 0 => consider(range.end),
+            _ => {}
+        }
+    }
+    cuts
+}
+
+/// The start of the first non-blank line that begins at or after `end`, if that line is
+/// complete (a line still arriving may yet continue the block before it).
+fn next_content_line(text: &str, end: usize) -> Option<usize> {
+    let mut at = if end == 0 || text[..end].ends_with('\n') {
+        end
+    } else {
+        end + text[end..].find('\n')? + 1
+    };
+    loop {
+        let line_end = at + text[at..].find('\n')?;
+        if !text[at..line_end].trim().is_empty() {
+            return Some(at);
+        }
+        at = line_end + 1;
+    }
+}

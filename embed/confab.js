@@ -244,7 +244,8 @@
           console.error("Confab: the widget could not be loaded from " + base, error);
           fire(self, "confab:error", {
             message: "The chat widget could not be loaded from " + base + ": " + error,
-            status: null, code: "load_failed", retry_after_ms: null
+            description: "The chat could not be loaded. Try again.",
+            status: null, code: "load_failed", type: null, retry_after_ms: null
           });
         }
       );

@@ -351,13 +351,14 @@ impl WidgetConfig {
             "api-key" => self.api_key.clone().unwrap_or_default(),
             "auth-header" => self.auth_header.clone().unwrap_or_default(),
             "headers" if self.headers.is_empty() => String::new(),
-            "headers" => confab_core::json::object(
-                self.headers
+            "headers" => {
+                let headers: serde_json::Map<String, serde_json::Value> = self
+                    .headers
                     .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str().into()))
-                    .collect(),
-            )
-            .to_string(),
+                    .map(|(k, v)| (k.clone(), v.as_str().into()))
+                    .collect();
+                serde_json::Value::Object(headers).to_string()
+            }
             "system-prompt" => self.system_prompt.clone().unwrap_or_default(),
             "title" => self.title.clone(),
             "greeting" => self.greeting.clone().unwrap_or_default(),

@@ -167,10 +167,7 @@ impl Widget {
                 dispatch(
                     &host,
                     "confab:send",
-                    &to_js(&confab_core::json::object(vec![(
-                        "content",
-                        (*text).into(),
-                    )])),
+                    &to_js(&serde_json::json!({ "content": *text })),
                 );
             }
             ChatEvent::Changed => save(true),

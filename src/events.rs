@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, Element};
 
 /// Converts JSON to a plain JS value for an event's `detail`.
-pub fn to_js(value: &confab_core::json::Value) -> JsValue {
+pub fn to_js(value: &serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
 }
 

@@ -5,6 +5,7 @@ use confab_core::api::{ChatCompletion, ChatCompletionRequest};
 use confab_core::retry::retry_after_ms;
 use confab_core::{ChatError, ChunkDecoder, StreamEvent};
 use gloo_net::http::{Request, Response};
+use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
@@ -42,7 +43,15 @@ pub async fn send(
     mut on_update: impl FnMut(Received),
 ) -> Outcome {
     let streaming = request.stream.unwrap_or(false);
-    let body = confab_core::json::stringify(request);
+    let body = match serde_json::to_string(request) {
+        Ok(body) => body,
+        Err(e) => {
+            return Outcome::Failed(ChatError::Invalid(confab_core::ValidationError {
+                field: "request".into(),
+                message: format!("could not be written as JSON ({e})"),
+            }))
+        }
+    };
     let mut builder = Request::post(url)
         .header("Content-Type", "application/json")
         .header(
@@ -92,13 +101,20 @@ pub async fn send(
             }
             return Outcome::Finished { saw_done };
         }
-        match confab_core::json::parse::<ChatCompletion>(&text) {
-            Ok(c) if !c.choices.is_empty() => {
+        let value =
+            serde_json::from_str::<serde_json::Value>(&confab_core::surrogates::mark_lone(&text));
+        let completion = value
+            .as_ref()
+            .ok()
+            .filter(|v| v.is_object())
+            .and_then(|v| ChatCompletion::deserialize(v).ok());
+        match completion {
+            Some(c) if !c.choices.is_empty() => {
                 on_update(Received::Completion(c));
                 Outcome::Finished { saw_done: true }
             }
             _ => {
-                if let Some(e) = confab_core::json::parse_value(&text)
+                if let Some(e) = value
                     .ok()
                     .and_then(|v| confab_core::api::ErrorObject::find_in(&v))
                 {
@@ -260,7 +276,7 @@ pub async fn list_models(
         .await
         .map_err(|e| ChatError::Network(network_reason(&e)))?;
     let list: confab_core::api::ModelList =
-        confab_core::json::parse(&text).map_err(|e| ChatError::InvalidJson {
+        serde_json::from_str(&text).map_err(|e| ChatError::InvalidJson {
             payload: confab_core::error::body_text(&text),
             reason: e.to_string(),
         })?;

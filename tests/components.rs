@@ -49,8 +49,8 @@ async fn next_frame() {
 }
 
 fn chunk(text: &str) -> confab_core::api::ChatCompletionChunk {
-    let text = confab_core::json::Value::from(text);
-    confab_core::json::parse(&format!(
+    let text = serde_json::Value::from(text);
+    serde_json::from_str(&format!(
         r#"{{"choices": [{{"index": 0, "delta": {{"content": {text}}}}}]}}"#
     ))
     .unwrap()
@@ -126,7 +126,7 @@ async fn user_text_is_shown_as_text_with_whitespace_kept() {
 async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
     let mut reply = Message::pending_reply(2);
     reply.apply_chunk(
-        &confab_core::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#)
+        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"Half an"}}]}"#)
             .unwrap(),
     );
     reply.fail(ChatError::from_http(
@@ -159,8 +159,7 @@ async fn a_failed_answer_shows_a_readable_error_and_keeps_partial_text() {
 async fn a_restored_streaming_answer_is_marked_incomplete() {
     let mut reply = Message::pending_reply(2);
     reply.apply_chunk(
-        &confab_core::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#)
-            .unwrap(),
+        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#).unwrap(),
     );
     let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi"), reply]);
     tick().await;
@@ -180,7 +179,7 @@ async fn a_restored_streaming_answer_is_marked_incomplete() {
 async fn a_token_updates_only_its_own_bubble() {
     let mut streaming = Message::pending_reply(2);
     streaming.apply_chunk(
-        &confab_core::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap(),
+        &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"a"}}]}"#).unwrap(),
     );
     let (host, chat) = mount_list(vec![Message::text(1, Role::User, "hi")]);
     tick().await;
@@ -196,7 +195,7 @@ async fn a_token_updates_only_its_own_bubble() {
     let reply = chat.messages.get_untracked()[1].data;
     for piece in ["b", "c", "d"] {
         let chunk = format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"{piece}"}}}}]}}"#);
-        reply.update(|m| m.apply_chunk(&confab_core::json::parse(&chunk).unwrap()));
+        reply.update(|m| m.apply_chunk(&serde_json::from_str(&chunk).unwrap()));
         tick().await;
     }
     eventually("the last piece to show", || {

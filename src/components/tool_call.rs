@@ -14,9 +14,11 @@ pub fn ToolCallCard(
     kind: &'static str,
 ) -> impl IntoView {
     let pretty = move || {
-        arguments.with(|a| match confab_core::json::parse_value(a) {
-            Ok(v) => v.pretty(),
-            Err(_) => a.clone(),
+        arguments.with(|a| {
+            serde_json::from_str::<serde_json::Value>(a)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| a.clone())
         })
     };
     view! {

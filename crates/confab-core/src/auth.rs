@@ -33,7 +33,7 @@ const OWN_HEADERS: &[&str] = &["content-type", "accept"];
 /// never its value (values may be secrets).
 pub fn parse_headers(value: &str) -> Result<Vec<(String, String)>, String> {
     let shape = "must be a JSON object of header names and texts, like {\"X-Title\": \"My site\"}";
-    let Ok(crate::json::Value::Object(map)) = crate::json::parse_value(value) else {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(value) else {
         return Err(shape.to_owned());
     };
     let mut out: Vec<(String, String)> = Vec::new();

@@ -48,7 +48,8 @@ mod tests {
         failed.fail(ChatError::Network("down".into()));
         let mut stopped = Message::pending_reply(4);
         stopped.apply_chunk(
-            &crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#).unwrap(),
+            &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#)
+                .unwrap(),
         );
         stopped.stop();
         let history = vec![

@@ -1,11 +1,14 @@
 //! Every way a chat request can fail, each with a sentence a user understands.
 
 use crate::api::ErrorObject;
-use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::lenient;
 use crate::params::ValidationError;
 use crate::stream::truncate;
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(into = "SavedError", from = "SavedError")]
 pub enum ChatError {
     /// The server answered with an HTTP error status.
     #[error("HTTP {status}: {}", detail(.error, .body))]
@@ -48,7 +51,7 @@ fn detail(error: &Option<ErrorObject>, body: &str) -> String {
 impl ChatError {
     /// Builds the error for a non-success HTTP response from its status, body and headers.
     pub fn from_http(status: u16, body: &str, retry_after_ms: Option<u64>) -> ChatError {
-        let error = crate::json::parse_value(body)
+        let error = serde_json::from_str::<serde_json::Value>(body)
             .ok()
             .and_then(|v| ErrorObject::find_in(&v));
         ChatError::Http {
@@ -73,6 +76,29 @@ impl ChatError {
             ChatError::Http { error: Some(e), .. } | ChatError::Stream(e) => e.code.as_deref(),
             _ => None,
         }
+    }
+
+    /// The server's error `type` (`invalid_request_error`, …), if any.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            ChatError::Http { error: Some(e), .. } | ChatError::Stream(e) => e.kind.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What the server itself said, exactly as it said it: its error object's `message`, or
+    /// the text of its body. `None` when the server said nothing (a network failure, a stream
+    /// cut short, a request never sent).
+    pub fn server_message(&self) -> Option<&str> {
+        let said = match self {
+            ChatError::Http { error, body, .. } => match error {
+                Some(e) if !e.message.is_empty() => e.message.as_str(),
+                _ => body.as_str(),
+            },
+            ChatError::Stream(e) => e.message.as_str(),
+            _ => "",
+        };
+        (!said.is_empty()).then_some(said)
     }
 
     pub fn retry_after_ms(&self) -> Option<u64> {
@@ -143,7 +169,7 @@ impl ChatError {
                 format!("{what}{said}")
             }
             ChatError::Stream(e) => format!(
-                "The server reported an error while answering: {} The answer so far is kept; try again.",
+                "The server reported an error while answering: {} Try again.",
                 quoted(if e.message.is_empty() { "no details given" } else { &e.message })
             ),
             ChatError::InvalidJson { payload, .. } => format!(
@@ -167,88 +193,102 @@ impl ChatError {
 }
 
 /// The saved form: an object tagged with `kind`, the fields of the variant beside it.
-impl ToJson for ChatError {
-    fn to_json(&self) -> Value {
-        let (kind, mut o) = match self {
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum SavedError {
+    Http {
+        status: u16,
+        #[serde(default)]
+        error: Option<ErrorObject>,
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        body: String,
+        #[serde(default)]
+        retry_after_ms: Option<u64>,
+    },
+    Stream(ErrorObject),
+    InvalidJson {
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        payload: String,
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        reason: String,
+    },
+    Network {
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        reason: String,
+    },
+    NotEventStream {
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        content_type: String,
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        body: String,
+    },
+    Incomplete,
+    Invalid {
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        field: String,
+        #[serde(default, deserialize_with = "lenient::null_as_default")]
+        message: String,
+    },
+}
+
+impl From<ChatError> for SavedError {
+    fn from(e: ChatError) -> Self {
+        match e {
             ChatError::Http {
                 status,
                 error,
                 body,
                 retry_after_ms,
-            } => {
-                let mut o = Map::new();
-                o.insert("status", (*status).to_json());
-                o.insert("error", error.to_json());
-                o.insert("body", body.to_json());
-                o.insert("retry_after_ms", retry_after_ms.to_json());
-                ("http", o)
-            }
-            ChatError::Stream(e) => ("stream", fields(e.to_json())),
+            } => SavedError::Http {
+                status,
+                error,
+                body,
+                retry_after_ms,
+            },
+            ChatError::Stream(e) => SavedError::Stream(e),
             ChatError::InvalidJson { payload, reason } => {
-                let mut o = Map::new();
-                o.insert("payload", payload.to_json());
-                o.insert("reason", reason.to_json());
-                ("invalid_json", o)
+                SavedError::InvalidJson { payload, reason }
             }
-            ChatError::Network(reason) => {
-                let mut o = Map::new();
-                o.insert("reason", reason.to_json());
-                ("network", o)
-            }
+            ChatError::Network(reason) => SavedError::Network { reason },
             ChatError::NotEventStream { content_type, body } => {
-                let mut o = Map::new();
-                o.insert("content_type", content_type.to_json());
-                o.insert("body", body.to_json());
-                ("not_event_stream", o)
+                SavedError::NotEventStream { content_type, body }
             }
-            ChatError::Incomplete => ("incomplete", Map::new()),
-            ChatError::Invalid(v) => {
-                let mut o = Map::new();
-                o.insert("field", v.field.to_json());
-                o.insert("message", v.message.to_json());
-                ("invalid", o)
-            }
-        };
-        o.insert("kind", kind.into());
-        Value::Object(o)
+            ChatError::Incomplete => SavedError::Incomplete,
+            ChatError::Invalid(v) => SavedError::Invalid {
+                field: v.field,
+                message: v.message,
+            },
+        }
     }
 }
 
-fn fields(value: Value) -> Map {
-    match value {
-        Value::Object(o) => o,
-        _ => Map::new(),
-    }
-}
-
-impl FromJson for ChatError {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "an error")?;
-        let kind: String = o.field("kind")?;
-        Ok(match kind.as_str() {
-            "http" => ChatError::Http {
-                status: o.field("status")?,
-                error: o.optional("error")?,
-                body: o.optional("body")?.unwrap_or_default(),
-                retry_after_ms: o.optional("retry_after_ms")?,
+impl From<SavedError> for ChatError {
+    fn from(e: SavedError) -> Self {
+        match e {
+            SavedError::Http {
+                status,
+                error,
+                body,
+                retry_after_ms,
+            } => ChatError::Http {
+                status,
+                error,
+                body,
+                retry_after_ms,
             },
-            "stream" => ChatError::Stream(FromJson::from_json(value)?),
-            "invalid_json" => ChatError::InvalidJson {
-                payload: o.optional("payload")?.unwrap_or_default(),
-                reason: o.optional("reason")?.unwrap_or_default(),
-            },
-            "network" => ChatError::Network(o.optional("reason")?.unwrap_or_default()),
-            "not_event_stream" => ChatError::NotEventStream {
-                content_type: o.optional("content_type")?.unwrap_or_default(),
-                body: o.optional("body")?.unwrap_or_default(),
-            },
-            "incomplete" => ChatError::Incomplete,
-            "invalid" => ChatError::Invalid(ValidationError {
-                field: o.optional("field")?.unwrap_or_default(),
-                message: o.optional("message")?.unwrap_or_default(),
-            }),
-            other => return Err(Error::new(format!("unknown error kind “{other}”"))),
-        })
+            SavedError::Stream(e) => ChatError::Stream(e),
+            SavedError::InvalidJson { payload, reason } => {
+                ChatError::InvalidJson { payload, reason }
+            }
+            SavedError::Network { reason } => ChatError::Network(reason),
+            SavedError::NotEventStream { content_type, body } => {
+                ChatError::NotEventStream { content_type, body }
+            }
+            SavedError::Incomplete => ChatError::Incomplete,
+            SavedError::Invalid { field, message } => {
+                ChatError::Invalid(ValidationError { field, message })
+            }
+        }
     }
 }
 
@@ -389,11 +429,11 @@ mod tests {
         };
         assert_eq!(
             stream("The model crashed."),
-            "The server reported an error while answering: “The model crashed.” The answer so far is kept; try again."
+            "The server reported an error while answering: “The model crashed.” Try again."
         );
         assert_eq!(
             stream("overloaded"),
-            "The server reported an error while answering: “overloaded”. The answer so far is kept; try again."
+            "The server reported an error while answering: “overloaded”. Try again."
         );
         assert!(
             ChatError::from_http(500, r#"{"error":{"message":"boom"}}"#, None)
@@ -438,8 +478,8 @@ mod tests {
             }),
         ];
         for e in errors {
-            let text = e.to_json().to_string();
-            let back: ChatError = crate::json::parse(&text).unwrap();
+            let text = serde_json::to_string(&e).unwrap();
+            let back: ChatError = serde_json::from_str(&text).unwrap();
             assert_eq!(back, e, "{text}");
         }
     }

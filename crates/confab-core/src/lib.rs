@@ -17,7 +17,7 @@ pub mod auth;
 pub mod conversation;
 pub mod error;
 pub mod export;
-pub mod json;
+pub mod lenient;
 pub mod library;
 pub mod markdown;
 pub mod message;
@@ -26,6 +26,7 @@ pub mod retry;
 pub mod sse;
 pub mod store;
 pub mod stream;
+pub mod surrogates;
 pub mod versions;
 
 pub use api::{FinishReason, Role, Usage};

@@ -5,81 +5,41 @@ use std::collections::BTreeMap;
 
 use crate::api::{Role, ToolCall, Usage};
 use crate::export::conversation_json;
-use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::lenient;
 use crate::message::Message;
 
 pub const INDEX_VERSION: u32 = 2;
 
 /// What the list shows of a conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationMeta {
     pub id: String,
     pub title: String,
     /// The user gave the title; it no longer follows the first message.
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
     pub renamed: bool,
     pub created_ms: u64,
     pub updated_ms: u64,
     /// Settings the user changed for this conversation (name → value), over the widget's
     /// configuration.
+    #[serde(
+        default,
+        deserialize_with = "lenient::null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub settings: BTreeMap<String, String>,
 }
 
 /// The list of conversations and which one is open.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub version: u32,
+    #[serde(default)]
     pub active: Option<String>,
     pub conversations: Vec<ConversationMeta>,
-}
-
-impl ToJson for ConversationMeta {
-    fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("id", self.id.to_json());
-        o.insert("title", self.title.to_json());
-        o.insert("renamed", self.renamed.into());
-        o.insert("created_ms", self.created_ms.into());
-        o.insert("updated_ms", self.updated_ms.into());
-        if !self.settings.is_empty() {
-            o.insert("settings", self.settings.to_json());
-        }
-        Value::Object(o)
-    }
-}
-
-impl FromJson for ConversationMeta {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "a conversation")?;
-        Ok(ConversationMeta {
-            id: o.field("id")?,
-            title: o.field("title")?,
-            renamed: o.optional("renamed")?.unwrap_or_default(),
-            created_ms: o.field("created_ms")?,
-            updated_ms: o.field("updated_ms")?,
-            settings: o.optional("settings")?.unwrap_or_default(),
-        })
-    }
-}
-
-impl ToJson for Index {
-    fn to_json(&self) -> Value {
-        crate::json::object(vec![
-            ("version", self.version.into()),
-            ("active", self.active.to_json()),
-            ("conversations", self.conversations.to_json()),
-        ])
-    }
-}
-
-impl FromJson for Index {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "the conversation list")?;
-        Ok(Index {
-            version: o.field("version")?,
-            active: o.optional("active")?,
-            conversations: o.field("conversations")?,
-        })
-    }
 }
 
 /// The title a conversation gets from its first user message.
@@ -104,7 +64,7 @@ impl Index {
     /// Reads an index; anything unreadable gives an empty one (the conversations' own data is
     /// kept under its keys, so nothing is destroyed).
     pub fn decode(text: &str) -> Result<Index, String> {
-        let index: Index = crate::json::parse(text)
+        let index: Index = serde_json::from_str(text)
             .map_err(|e| format!("the conversation list is damaged ({e})"))?;
         if index.version > INDEX_VERSION {
             return Err(format!(
@@ -116,11 +76,11 @@ impl Index {
     }
 
     pub fn encode(&self) -> String {
-        let mut index = self.to_json();
-        if let Value::Object(o) = &mut index {
-            o.insert("version", INDEX_VERSION.into());
-        }
-        index.to_string()
+        let index = Index {
+            version: INDEX_VERSION,
+            ..self.clone()
+        };
+        serde_json::to_string(&index).unwrap_or_default()
     }
 
     /// Adds a conversation and makes it the open one.
@@ -220,15 +180,15 @@ impl Index {
 
 /// One conversation as a JSON document: the API's messages format plus metadata.
 pub fn export_json(title: &str, model: &str, messages: &[Message], now_ms: u64) -> String {
-    crate::json::object(vec![
-        ("format", "confab.conversation".into()),
-        ("version", 1u32.into()),
-        ("title", title.into()),
-        ("model", model.into()),
-        ("exported_at_ms", now_ms.into()),
-        ("messages", conversation_json(messages)),
-    ])
-    .pretty()
+    let document = json!({
+        "format": "confab.conversation",
+        "version": 1,
+        "title": title,
+        "model": model,
+        "exported_at_ms": now_ms,
+        "messages": conversation_json(messages),
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default()
 }
 
 /// One conversation as Markdown, for reading.
@@ -257,8 +217,8 @@ pub fn export_markdown(title: &str, messages: &[Message]) -> String {
 /// Reads a conversation exported as JSON (or a bare array of `{role, content}` messages).
 /// Returns its title and messages, numbered from 1.
 pub fn import_json(text: &str) -> Result<(String, Vec<Message>), String> {
-    let value =
-        crate::json::parse_value(text).map_err(|e| format!("This file is not JSON ({e})."))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("This file is not JSON ({e})."))?;
     let (title, items) = match &value {
         Value::Array(items) => (None, items.clone()),
         Value::Object(o) => match o.get("messages") {
@@ -276,7 +236,7 @@ pub fn import_json(text: &str) -> Result<(String, Vec<Message>), String> {
     };
     let mut messages = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let role = Role::from_json(&item["role"])
+        let role = Role::deserialize(&item["role"])
             .map_err(|_| format!("Message {} has no valid role.", i + 1))?;
         let content = match item.get("content") {
             Some(Value::String(s)) => s.clone(),
@@ -303,11 +263,11 @@ pub fn import_json(text: &str) -> Result<(String, Vec<Message>), String> {
         if let Some(Value::Array(calls)) = item.get("tool_calls") {
             m.choices[0].tool_calls = calls
                 .iter()
-                .filter_map(|c| ToolCall::from_json(c).ok())
+                .filter_map(|c| ToolCall::deserialize(c).ok())
                 .collect();
         }
         if let Some(u) = item.get("usage").filter(|u| !u.is_null()) {
-            m.usage = Usage::from_json(u).ok();
+            m.usage = Usage::deserialize(u).ok();
         }
         messages.push(m);
     }
@@ -321,7 +281,7 @@ mod tests {
 
     fn convo() -> Vec<Message> {
         let mut a = Message::pending_reply(2);
-        a.apply_chunk(&crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"Hi **there**"},"finish_reason":"stop"}]}"#).unwrap());
+        a.apply_chunk(&serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"Hi **there**"},"finish_reason":"stop"}]}"#).unwrap());
         a.end_stream(true);
         vec![Message::text(1, Role::User, "Hello,   how are\nyou?"), a]
     }

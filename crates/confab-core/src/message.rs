@@ -6,13 +6,17 @@ use crate::api::{
     ToolCallDelta, Usage,
 };
 use crate::error::ChatError;
-use crate::json::{expect_object, Error, FromJson, Map, ToJson, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::lenient;
+use crate::surrogates::Joiner;
 use crate::versions::Versions;
 
 pub type MessageId = u64;
 
 /// Where a message is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MessageState {
     /// Text is still arriving.
     Streaming,
@@ -23,6 +27,7 @@ pub enum MessageState {
     /// The stream ended without the server saying it was finished.
     Incomplete,
     /// The request or the stream failed; see the message's error.
+    #[serde(rename = "error")]
     Failed,
 }
 
@@ -40,20 +45,65 @@ impl MessageState {
 }
 
 /// One alternative of an answer (`n` > 1 gives several); a user message has exactly one.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SavedChoice")]
 pub struct Choice {
     pub index: u32,
     pub content: String,
     /// Reasoning ("thinking") text, kept apart from the answer.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub reasoning: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub function_call: Option<FunctionCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<FinishReason>,
     /// The stream's `index` of each entry of `tool_calls`, for merging deltas.
+    #[serde(skip)]
     tool_call_indices: Vec<u32>,
     /// Where the text is relative to a leading `<think>` block.
+    #[serde(skip)]
     think: Think,
+    /// Surrogate halves split across deltas, of the text and of the reasoning.
+    #[serde(skip)]
+    joiners: [Joiner; 2],
+}
+
+/// A choice as saved: what is only needed while it streams is not kept.
+#[derive(Deserialize)]
+struct SavedChoice {
+    index: u32,
+    content: String,
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
+    reasoning: String,
+    #[serde(default)]
+    refusal: Option<String>,
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
+    tool_calls: Vec<ToolCall>,
+    #[serde(default)]
+    function_call: Option<FunctionCall>,
+    #[serde(default)]
+    finish_reason: Option<FinishReason>,
+}
+
+impl From<SavedChoice> for Choice {
+    fn from(c: SavedChoice) -> Self {
+        Choice {
+            index: c.index,
+            content: c.content,
+            reasoning: c.reasoning,
+            refusal: c.refusal,
+            tool_call_indices: (0..c.tool_calls.len() as u32).collect(),
+            tool_calls: c.tool_calls,
+            function_call: c.function_call,
+            finish_reason: c.finish_reason,
+            think: Think::Answer,
+            joiners: Default::default(),
+        }
+    }
 }
 
 /// Models served without a reasoning parser (DeepSeek R1, Qwen 3 or QwQ on vLLM, llama.cpp,
@@ -145,14 +195,16 @@ impl Choice {
 
     fn apply_delta(&mut self, delta: &Delta) {
         if let Some(text) = &delta.content {
-            self.push_content(text);
+            let text = self.joiners[0].push(text);
+            self.push_content(&text);
         }
         if let Some(text) = delta
             .reasoning_content
             .as_ref()
             .or(delta.reasoning.as_ref())
         {
-            self.reasoning.push_str(text);
+            let text = self.joiners[1].push(text);
+            self.reasoning.push_str(&text);
         }
         if let Some(text) = &delta.refusal {
             self.refusal.get_or_insert_with(String::new).push_str(text);
@@ -213,25 +265,42 @@ impl Choice {
     }
 }
 
-/// A message of the conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A whole text (not a delta) with its surrogate markers joined or made U+FFFD.
+fn whole_text(text: &str) -> String {
+    let mut joiner = Joiner::default();
+    let mut out = joiner.push(text).into_owned();
+    out.push_str(joiner.finish());
+    out
+}
+
+/// A message of the conversation. Its saved form is read strictly: a stored message that lacks
+/// what every message has is damage, reported rather than guessed at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: MessageId,
     pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Sorted by `index`. Never empty once anything has arrived.
     pub choices: Vec<Choice>,
     /// Position in `choices` of the alternative the conversation continues with.
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
     pub selected: usize,
     pub state: MessageState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ChatError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Milliseconds from sending the request to the end of the answer, measured by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
     /// Earlier versions of the conversation from this message on (see `versions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Box<Versions>>,
     /// While a cut-off answer is being continued: the choice index the new text goes to.
+    #[serde(skip)]
     continuing: Option<u32>,
 }
 
@@ -372,7 +441,7 @@ impl Message {
             let continuing = self.continuing.is_some();
             let choice = self.choice_mut(index);
             let m = c.message;
-            let text = m.content.unwrap_or_default();
+            let text = whole_text(&m.content.unwrap_or_default());
             if continuing {
                 choice.push_content(&text);
                 choice.finish_reason = c.finish_reason;
@@ -383,7 +452,7 @@ impl Message {
             choice.think = Think::Undecided;
             choice.push_content(&text);
             if let Some(reasoning) = m.reasoning_content.or(m.reasoning) {
-                choice.reasoning = reasoning;
+                choice.reasoning = whole_text(&reasoning);
             }
             choice.refusal = m.refusal;
             choice.tool_calls = m.tool_calls;
@@ -402,7 +471,7 @@ impl Message {
     /// The stream ended by itself: done if the server said so (`[DONE]` or a finish reason on
     /// every choice), incomplete otherwise.
     pub fn end_stream(&mut self, saw_done: bool) {
-        self.continuing = None;
+        self.end_texts();
         if saw_done || self.all_choices_finished() {
             self.state = MessageState::Done;
         } else {
@@ -413,15 +482,27 @@ impl Message {
 
     /// The request or stream failed; what arrived stays.
     pub fn fail(&mut self, error: ChatError) {
-        self.continuing = None;
+        self.end_texts();
         self.state = MessageState::Failed;
         self.error = Some(error);
     }
 
     /// The user stopped the answer; what arrived stays.
     pub fn stop(&mut self) {
-        self.continuing = None;
+        self.end_texts();
         self.state = MessageState::Stopped;
+    }
+
+    /// No more text comes: a half of a character still waiting for its other half is shown
+    /// as U+FFFD.
+    fn end_texts(&mut self) {
+        self.continuing = None;
+        for c in &mut self.choices {
+            let rest = c.joiners[0].finish();
+            c.push_content(rest);
+            let rest = c.joiners[1].finish();
+            c.reasoning.push_str(rest);
+        }
     }
 
     pub fn is_streaming(&self) -> bool {
@@ -437,110 +518,12 @@ impl Message {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The saved form. Reading is strict: a stored message that lacks what every message has is
-// damage, reported rather than guessed at.
-
-impl ToJson for MessageState {
-    fn to_json(&self) -> Value {
-        self.as_str().into()
-    }
-}
-
-impl FromJson for MessageState {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        Ok(match value.as_str() {
-            Some("streaming") => MessageState::Streaming,
-            Some("done") => MessageState::Done,
-            Some("stopped") => MessageState::Stopped,
-            Some("incomplete") => MessageState::Incomplete,
-            Some("error") => MessageState::Failed,
-            _ => return Err(Error::new(format!("unknown message state {value}"))),
-        })
-    }
-}
-
-impl ToJson for Choice {
-    fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("index", self.index.to_json());
-        o.insert("content", self.content.to_json());
-        if !self.reasoning.is_empty() {
-            o.insert("reasoning", self.reasoning.to_json());
-        }
-        o.insert_some("refusal", &self.refusal);
-        if !self.tool_calls.is_empty() {
-            o.insert("tool_calls", self.tool_calls.to_json());
-        }
-        o.insert_some("function_call", &self.function_call);
-        o.insert_some("finish_reason", &self.finish_reason);
-        Value::Object(o)
-    }
-}
-
-impl FromJson for Choice {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "a choice")?;
-        let tool_calls: Vec<ToolCall> = o.optional("tool_calls")?.unwrap_or_default();
-        Ok(Choice {
-            index: o.field("index")?,
-            content: o.field("content")?,
-            reasoning: o.optional("reasoning")?.unwrap_or_default(),
-            refusal: o.optional("refusal")?,
-            tool_call_indices: (0..tool_calls.len() as u32).collect(),
-            tool_calls,
-            think: Think::Answer,
-            function_call: o.optional("function_call")?,
-            finish_reason: o.optional("finish_reason")?,
-        })
-    }
-}
-
-impl ToJson for Message {
-    fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("id", self.id.to_json());
-        o.insert("role", self.role.to_json());
-        o.insert_some("name", &self.name);
-        o.insert("choices", self.choices.to_json());
-        o.insert("selected", self.selected.to_json());
-        o.insert("state", self.state.to_json());
-        o.insert_some("usage", &self.usage);
-        o.insert_some("error", &self.error);
-        o.insert_some("model", &self.model);
-        o.insert_some("elapsed_ms", &self.elapsed_ms);
-        if let Some(v) = &self.versions {
-            o.insert("versions", v.to_json());
-        }
-        Value::Object(o)
-    }
-}
-
-impl FromJson for Message {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "a message")?;
-        Ok(Message {
-            id: o.field("id")?,
-            role: o.field("role")?,
-            name: o.optional("name")?,
-            choices: o.field("choices")?,
-            selected: o.optional("selected")?.unwrap_or_default(),
-            state: o.field("state")?,
-            usage: o.optional("usage")?,
-            error: o.optional("error")?,
-            model: o.optional("model")?,
-            elapsed_ms: o.optional("elapsed_ms")?,
-            versions: o.optional::<Versions>("versions")?.map(Box::new),
-            continuing: None,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn chunk(json: &str) -> ChatCompletionChunk {
-        crate::json::parse(json).unwrap()
+        serde_json::from_str(json).unwrap()
     }
 
     #[test]
@@ -596,7 +579,7 @@ mod tests {
     fn streamed(pieces: &[&str]) -> (String, String) {
         let mut m = Message::pending_reply(1);
         for p in pieces {
-            let text = crate::json::Value::from(*p);
+            let text = serde_json::Value::from(*p);
             m.apply_chunk(&chunk(&format!(
                 r#"{{"choices":[{{"index":0,"delta":{{"content":{text}}}}}]}}"#
             )));
@@ -641,7 +624,7 @@ mod tests {
         // A non-streamed answer is split the same way.
         let mut m = Message::pending_reply(1);
         m.apply_completion(
-            crate::json::parse(
+            serde_json::from_str(
                 r#"{"choices":[{"index":0,"message":{"content":"<think>hm</think>\nYes."},"finish_reason":"stop"}]}"#,
             )
             .unwrap(),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::api::{ChatCompletionRequest, Stop, StreamOptions};
-use crate::json::{Map, Value};
+use serde_json::{Map, Value};
 
 /// A parameter value that is out of range or malformed. Names the field and what is allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub struct Params {
     include_usage: bool,
     /// Fields a server takes beyond the reference (`top_k`, `min_p`, `seed`, …), added to the
     /// request body as they are.
-    extra_body: Vec<(String, Value)>,
+    extra_body: Map<String, Value>,
 }
 
 impl Default for Params {
@@ -63,7 +63,7 @@ impl Default for Params {
             user: None,
             stream: true,
             include_usage: true,
-            extra_body: Vec::new(),
+            extra_body: Map::new(),
         }
     }
 }
@@ -183,7 +183,7 @@ impl Params {
             "include-usage" => self.include_usage = boolean("include_usage", value)?,
             "extra-body" => {
                 self.extra_body = if empty {
-                    Vec::new()
+                    Map::new()
                 } else {
                     parse_extra_body(value)?
                 }
@@ -208,21 +208,15 @@ impl Params {
             "stop" => match self.stop.len() {
                 0 => String::new(),
                 1 => self.stop[0].clone(),
-                _ => crate::json::stringify(&self.stop),
+                _ => serde_json::to_string(&self.stop).unwrap_or_default(),
             },
             "logit-bias" if self.logit_bias.is_empty() => String::new(),
-            "logit-bias" => crate::json::stringify(&self.logit_bias),
+            "logit-bias" => serde_json::to_string(&self.logit_bias).unwrap_or_default(),
             "user" => self.user.clone().unwrap_or_default(),
             "stream" => self.stream.to_string(),
             "include-usage" => self.include_usage.to_string(),
             "extra-body" if self.extra_body.is_empty() => String::new(),
-            "extra-body" => {
-                let mut o = Map::new();
-                for (k, v) in &self.extra_body {
-                    o.insert(k, v.clone());
-                }
-                Value::Object(o).to_string()
-            }
+            "extra-body" => Value::Object(self.extra_body.clone()).to_string(),
             _ => String::new(),
         }
     }
@@ -266,6 +260,7 @@ const OWN_FIELDS: &[&str] = &[
     "n",
     "stop",
     "max_tokens",
+    "max_completion_tokens",
     "presence_penalty",
     "frequency_penalty",
     "logit_bias",
@@ -273,32 +268,27 @@ const OWN_FIELDS: &[&str] = &[
 ];
 
 /// `extra_body`: a JSON object of further request fields.
-fn parse_extra_body(value: &str) -> Result<Vec<(String, Value)>, ValidationError> {
+fn parse_extra_body(value: &str) -> Result<Map<String, Value>, ValidationError> {
     let field = "extra_body";
-    let Ok(Value::Object(map)) = crate::json::parse_value(value) else {
+    let Ok(Value::Object(map)) = serde_json::from_str(value) else {
         return Err(invalid(
             field,
             format!("must be a JSON object of request fields, like {{\"top_k\": 40, \"seed\": 7}} (got “{value}”)"),
         ));
     };
-    let mut out: Vec<(String, Value)> = Vec::new();
-    for (k, v) in map.iter() {
-        if OWN_FIELDS.contains(&k) {
-            return Err(invalid(
-                field,
-                format!("cannot set `{k}`: it has its own setting or comes from the conversation"),
-            ));
-        }
-        out.retain(|(seen, _)| seen != k);
-        out.push((k.to_owned(), v.clone()));
+    if let Some(k) = map.keys().find(|k| OWN_FIELDS.contains(&k.as_str())) {
+        return Err(invalid(
+            field,
+            format!("cannot set `{k}`: it has its own setting or comes from the conversation"),
+        ));
     }
-    Ok(out)
+    Ok(map)
 }
 
 /// `stop`: a JSON array of up to four strings, or one plain string.
 fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
     let list = if value.trim_start().starts_with('[') {
-        crate::json::parse::<Vec<String>>(value).map_err(|_| {
+        serde_json::from_str::<Vec<String>>(value).map_err(|_| {
             invalid(
                 "stop",
                 format!("must be a string or a JSON array of strings (got “{value}”)"),
@@ -321,7 +311,7 @@ fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
 
 /// `logit_bias`: a JSON object from token id to a bias from −100 to 100.
 fn parse_logit_bias(value: &str) -> Result<BTreeMap<String, f32>, ValidationError> {
-    let map: BTreeMap<String, f32> = crate::json::parse(value).map_err(|_| {
+    let map: BTreeMap<String, f32> = serde_json::from_str(value).map_err(|_| {
         invalid(
             "logit_bias",
             format!("must be a JSON object from token id to a number, like {{\"50256\": -100}} (got “{value}”)"),
@@ -355,9 +345,9 @@ mod tests {
             .unwrap();
         let mut req = ChatCompletionRequest::default();
         p.apply_to(&mut req);
-        let json = crate::json::parse_value(&crate::json::stringify(&req)).unwrap();
-        assert_eq!(json.get("top_k"), Some(&Value::Number(40.0)));
-        assert_eq!(json.get("seed"), Some(&Value::Number(7.0)));
+        let json = serde_json::to_value(&req).unwrap();
+        assert_eq!(json.get("top_k"), Some(&Value::from(40)));
+        assert_eq!(json.get("seed"), Some(&Value::from(7)));
         assert_eq!(
             json.get("chat_template_kwargs")
                 .and_then(|v| v.get("enable_thinking")),
@@ -411,14 +401,14 @@ mod tests {
         }
         let mut req = ChatCompletionRequest::default();
         p.apply_to(&mut req);
-        let text = crate::json::stringify(&req);
+        let text = serde_json::to_string(&req).unwrap();
         assert!(text.contains(r#""temperature":0.7,"#), "{text}");
-        let json = crate::json::parse_value(&text).unwrap();
+        let json: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["temperature"], 0.7);
-        assert_eq!(json["n"], 3.0);
+        assert_eq!(json["n"], 3);
         assert_eq!(
             json["stop"],
-            crate::json::parse_value(r#"["\n\n", "END"]"#).unwrap()
+            serde_json::from_str::<Value>(r#"["\n\n", "END"]"#).unwrap()
         );
         assert_eq!(json["logit_bias"]["50256"], -100.0);
         assert_eq!(json["logit_bias"]["11"], 5.5);

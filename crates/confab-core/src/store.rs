@@ -2,10 +2,17 @@
 //! migrated, anything unreadable is reported so the caller can set it aside.
 
 use crate::api::Role;
-use crate::json::{FromJson, ToJson, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
 use crate::message::Message;
 
 pub const STORE_VERSION: u32 = 1;
+
+/// Saved conversations nest four JSON levels per version fork (see `versions`): editing each of
+/// 50 questions from the last to the first nests 200 deep, past serde_json's default limit of
+/// 128. A saved text is read without that limit once it is known to nest no deeper than this.
+pub const MAX_DEPTH: usize = 512;
 
 /// Why a saved conversation could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -16,19 +23,34 @@ pub enum StoreError {
     TooNew(u32),
 }
 
+/// The saved form: `{"version": 1, "messages": [...]}`.
+#[derive(Serialize)]
+struct Saved<'a> {
+    version: u32,
+    messages: &'a [Message],
+}
+
 pub fn encode(messages: &[Message]) -> String {
-    crate::json::object(vec![
-        ("version", STORE_VERSION.into()),
-        ("messages", messages.to_json()),
-    ])
-    .to_string()
+    serde_json::to_string(&Saved {
+        version: STORE_VERSION,
+        messages,
+    })
+    .unwrap_or_default()
 }
 
 /// Reads a saved conversation. Format 0 (a bare array of `{role, content}`, the API's own
 /// messages format) is migrated.
 pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
-    let corrupt = |e: crate::json::Error| StoreError::Corrupt(e.to_string());
-    let value = crate::json::parse_value(text).map_err(corrupt)?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    if nesting(text) > MAX_DEPTH {
+        return Err(StoreError::Corrupt(format!(
+            "nested deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    let mut reader = serde_json::Deserializer::from_str(text);
+    reader.disable_recursion_limit();
+    let value = Value::deserialize(&mut reader).map_err(corrupt)?;
+    reader.end().map_err(corrupt)?;
     if let Value::Array(items) = &value {
         return migrate_v0(items);
     }
@@ -36,11 +58,15 @@ pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
     if version > STORE_VERSION {
         return Err(StoreError::TooNew(version));
     }
-    let object = crate::json::expect_object(&value, "a saved conversation").map_err(corrupt)?;
-    let mut messages: Vec<Message> = object
-        .optional("messages")
-        .map_err(corrupt)?
-        .unwrap_or_default();
+    if !value.is_object() {
+        return Err(StoreError::Corrupt(
+            "a saved conversation must be an object".into(),
+        ));
+    }
+    let mut messages: Vec<Message> = match value.get("messages") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(list) => Vec::<Message>::deserialize(list).map_err(corrupt)?,
+    };
     for m in &mut messages {
         if m.is_streaming() {
             // Saved mid-answer: it can never finish now.
@@ -53,10 +79,36 @@ pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
     Ok(messages)
 }
 
+/// How deep arrays and objects nest in a JSON text (brackets inside strings do not count).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn migrate_v0(items: &[Value]) -> Result<Vec<Message>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let role = Role::from_json(&item["role"])
+        let role = Role::deserialize(&item["role"])
             .map_err(|_| StoreError::Corrupt(format!("message {i} has no valid role")))?;
         let content = item
             .get("content")
@@ -76,7 +128,8 @@ mod tests {
     fn round_trip_and_mid_answer_becomes_incomplete() {
         let mut streaming = Message::pending_reply(2);
         streaming.apply_chunk(
-            &crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#).unwrap(),
+            &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"par"}}]}"#)
+                .unwrap(),
         );
         let saved = encode(&[Message::text(1, Role::User, "hi"), streaming]);
         let back = decode(&saved).unwrap();
@@ -105,6 +158,7 @@ mod tests {
             "42",
             r#"{"version":1,"messages":[{"id":"x"}]}"#,
             r#"[{"role":"wizard"}]"#,
+            &("[".repeat(600) + &"]".repeat(600)),
         ] {
             assert!(matches!(decode(bad), Err(StoreError::Corrupt(_))), "{bad}");
         }
@@ -120,7 +174,7 @@ mod tests {
     fn a_failed_answer_is_saved_with_its_error() {
         let mut failed = Message::pending_reply(2);
         failed.apply_chunk(
-            &crate::json::parse(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#)
+            &serde_json::from_str(r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#)
                 .unwrap(),
         );
         failed.fail(crate::ChatError::Network("Failed to fetch".into()));

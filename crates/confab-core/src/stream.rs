@@ -1,6 +1,8 @@
 //! From SSE events to typed stream events: `chat.completion.chunk`s, the `[DONE]` sentinel, and
 //! errors a server reports in the middle of a stream.
 
+use serde::Deserialize;
+
 use crate::api::{ChatCompletionChunk, ErrorObject};
 use crate::error::ChatError;
 use crate::sse::{SseDecoder, SseEvent};
@@ -70,7 +72,7 @@ fn decode_event(event: SseEvent, at_eof: bool) -> Option<StreamEvent> {
     if data == "[DONE]" {
         return Some(StreamEvent::Done);
     }
-    let value = match crate::json::parse_value(data) {
+    let value: serde_json::Value = match serde_json::from_str(&crate::surrogates::mark_lone(data)) {
         Ok(v) => v,
         Err(_) if at_eof => return None,
         Err(e) => {
@@ -89,7 +91,14 @@ fn decode_event(event: SseEvent, at_eof: bool) -> Option<StreamEvent> {
             ..ErrorObject::default()
         })));
     }
-    match crate::json::FromJson::from_json(&value) {
+    if !value.is_object() {
+        // What is not an object at all is an error, not an empty chunk.
+        return Some(StreamEvent::Error(ChatError::InvalidJson {
+            payload: truncate(data, 500),
+            reason: "a chunk must be a JSON object".to_owned(),
+        }));
+    }
+    match ChatCompletionChunk::deserialize(value) {
         Ok(chunk) => Some(StreamEvent::Chunk(chunk)),
         Err(e) => Some(StreamEvent::Error(ChatError::InvalidJson {
             payload: truncate(data, 500),

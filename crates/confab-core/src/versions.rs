@@ -6,11 +6,13 @@
 //! in the conversation's list and every other branch stored where it forks.
 
 use crate::api::Role;
-use crate::json::{expect_object, Error, FromJson, ToJson, Value};
+use serde::{Deserialize, Serialize};
+
 use crate::message::Message;
 
 /// The other versions of the conversation from a message on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SavedVersions")]
 pub struct Versions {
     /// Each other version: the messages from this position to its end, in the order the
     /// versions were made (the live one left out).
@@ -83,25 +85,24 @@ pub fn switch(mut live: Vec<Message>, target: usize) -> Vec<Message> {
     chosen
 }
 
-impl ToJson for Versions {
-    fn to_json(&self) -> Value {
-        crate::json::object(vec![
-            ("others", self.others.to_json()),
-            ("current", self.current.to_json()),
-        ])
-    }
+/// Versions as saved, checked before they are used: every version has messages, and the live
+/// one's place is within them.
+#[derive(Deserialize)]
+struct SavedVersions {
+    others: Vec<Vec<Message>>,
+    current: usize,
 }
 
-impl FromJson for Versions {
-    fn from_json(value: &Value) -> Result<Self, Error> {
-        let o = expect_object(value, "versions")?;
-        let others: Vec<Vec<Message>> = o.field("others")?;
-        if others.iter().any(Vec::is_empty) {
-            return Err(Error::new("a version without messages"));
+impl TryFrom<SavedVersions> for Versions {
+    type Error = &'static str;
+
+    fn try_from(saved: SavedVersions) -> Result<Self, Self::Error> {
+        if saved.others.iter().any(Vec::is_empty) {
+            return Err("a version without messages");
         }
         Ok(Versions {
-            current: o.field::<usize>("current")?.min(others.len()),
-            others,
+            current: saved.current.min(saved.others.len()),
+            others: saved.others,
         })
     }
 }

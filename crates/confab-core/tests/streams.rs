@@ -417,3 +417,36 @@ state=done
 [0] finish=stop "fine""#,
     );
 }
+
+/// A JavaScript server (cutting by UTF-16 code unit) splits an emoji's surrogate pair between
+/// two events, as lone escapes; OpenRouter ends a choice with its own `finish_reason`, `error`,
+/// which is kept as sent.
+#[test]
+fn a_surrogate_pair_split_between_events_is_one_character() {
+    check(
+        &sse(&[
+            r#"{"choices":[{"index":0,"delta":{"content":"Hi \ud83c"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"\udf0d and \uD83D"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"\uDE00\ud83c"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"!"},"finish_reason":"error"}]}"#,
+            "[DONE]",
+        ]),
+        "state=done\n[0] finish=error \"Hi 🌍 and 😀\u{FFFD}!\"",
+    );
+}
+
+/// An event whose data is JSON but not an object is an error, not an empty chunk.
+#[test]
+fn a_chunk_that_is_not_an_object_is_an_error() {
+    let m = run(&[sse(&[
+        r#"{"choices":[{"index":0,"delta":{"content":"So far"}}]}"#,
+        "[1]",
+    ])
+    .as_bytes()]);
+    assert_eq!(m.content(), "So far");
+    assert!(
+        matches!(&m.error, Some(confab_core::ChatError::InvalidJson { reason, .. }) if reason.contains("object")),
+        "{:?}",
+        m.error
+    );
+}

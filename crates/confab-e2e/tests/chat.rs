@@ -575,3 +575,19 @@ async fn hostile_markdown_neither_crashes_the_widget_nor_its_reload() {
     assert_eq!(browser.eval(ANSWER).await, "still here");
     browser.close().await;
 }
+
+/// A JavaScript server cuts text by UTF-16 code unit, so an emoji's two halves can arrive in two
+/// events as lone `\uXXXX` escapes: the browser's `JSON.parse` would join them; so does Confab
+/// (it used to show two U+FFFD).
+#[tokio::test]
+async fn emoji_split_between_events_arrive_whole() {
+    let server = Server::start(&["--tokens-per-second", "0"]);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/?model=mock-utf16", server.url))
+        .await;
+    let text = "Hello 🌍, 😀😀 and é — 𝔘𝔫𝔦𝔠𝔬𝔡𝔢!";
+    paste_and_send(&browser, text).await;
+    assert_eq!(browser.eval(ANSWER).await, text);
+    browser.close().await;
+}

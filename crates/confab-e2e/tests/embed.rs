@@ -474,7 +474,12 @@ async fn every_js_method_and_event() {
         .await;
     assert_eq!(error["state"], "error");
     assert_eq!(error["error"]["status"], 500);
-    assert!(error["error"]["message"]
+    // As in OpenAI's and Vercel's SDKs: `message` is the server's own words, exactly; the
+    // widget's sentence is `description`.
+    assert_eq!(error["error"]["message"], "The mock was asked to fail.");
+    assert_eq!(error["error"]["type"], "server_error");
+    assert_eq!(error["error"]["code"], "mock_failure");
+    assert!(error["error"]["description"]
         .as_str()
         .unwrap()
         .contains("HTTP 500"));

@@ -194,7 +194,7 @@ async fn chat_completions(
 
     let texts: Vec<String> = (0..n)
         .map(|i| match scenario {
-            Scenario::Echo => prompt.clone(),
+            Scenario::Echo | Scenario::SplitSurrogates => prompt.clone(),
             Scenario::Inspect => inspect(&headers, &req),
             Scenario::Long(tokens) => answer::long(tokens),
             Scenario::Refusal | Scenario::Tools | Scenario::Empty => String::new(),
@@ -306,6 +306,28 @@ enum Event {
     Drop,
 }
 
+/// `text` cut every `units` UTF-16 code units, each piece as the inside of a JSON string
+/// literal, with every code unit outside ASCII written as a `\uXXXX` escape, as
+/// `JSON.stringify` on a JavaScript string sliced that way would give (so a surrogate pair
+/// may be split between two pieces).
+fn utf16_pieces(text: &str, units: usize) -> Vec<String> {
+    let all: Vec<u16> = text.encode_utf16().collect();
+    all.chunks(units.max(1))
+        .map(|piece| {
+            let mut out = String::new();
+            for &u in piece {
+                match u {
+                    0x22 => out.push_str("\\\""),
+                    0x5C => out.push_str("\\\\"),
+                    0x20..=0x7E => out.push(u as u8 as char),
+                    _ => out.push_str(&format!("\\u{u:04x}")),
+                }
+            }
+            out
+        })
+        .collect()
+}
+
 fn data(v: &Value) -> String {
     format!("data: {v}\n\n")
 }
@@ -354,6 +376,16 @@ fn stream_events(
                     json!([{"index": i, "delta": {"reasoning_content": tok}, "finish_reason": null}]),
                 ))));
             }
+        }
+        if scenario == Scenario::SplitSurrogates {
+            for piece in utf16_pieces(text, 3) {
+                events.push(Event::Token(format!(
+                    "data: {{\"id\":\"{id}\",\"object\":\"chat.completion.chunk\",\"model\":{},\"choices\":[{{\"index\":{i},\"delta\":{{\"content\":\"{piece}\"}},\"finish_reason\":null}}]}}\n\n",
+                    json!(model)
+                )));
+            }
+            finish.push((i, "stop"));
+            continue;
         }
         let tokens = answer::tokenize(text);
         let take = cut.unwrap_or(tokens.len()).min(tokens.len());

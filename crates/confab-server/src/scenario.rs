@@ -48,6 +48,10 @@ pub enum Scenario {
     Refusal,
     /// A normal stream sent as `text/plain`, as some proxies label it.
     PlainTextStream,
+    /// Repeats the message as a JavaScript server would stream it, cut by UTF-16 code unit:
+    /// a character beyond the BMP (an emoji) has its two surrogate halves in two events, each
+    /// a lone `\uXXXX` escape.
+    SplitSurrogates,
     /// A server that knows no `stream_options` (older Azure OpenAI API versions, strict
     /// validators): HTTP 400 naming it when it is sent, a normal answer otherwise.
     NoStreamOptions,
@@ -103,6 +107,10 @@ pub const MODELS: &[(&str, &str)] = &[
         "HTTP 400 asking for max_completion_tokens when max_tokens is sent",
     ),
     (
+        "mock-utf16",
+        "repeats your message cut by UTF-16 code unit, emoji halves in separate events",
+    ),
+    (
         "mock-inspect",
         "answers with the request it received (key masked)",
     ),
@@ -144,6 +152,7 @@ impl Scenario {
             "mock-no-stream-options" => Scenario::NoStreamOptions,
             "mock-max-completion-tokens" => Scenario::MaxCompletionTokens,
             "mock-sse-as-text" => Scenario::PlainTextStream,
+            "mock-utf16" => Scenario::SplitSurrogates,
             _ => Scenario::Normal,
         }
     }

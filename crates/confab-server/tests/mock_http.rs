@@ -133,8 +133,7 @@ fn n_alternatives_and_whole_answers() {
     let body = r#"{"model":"mock-echo","messages":[{"role":"user","content":"same words"}],"stream":false}"#;
     let (status, _, body) = http(&mock, "POST", "/v1/chat/completions", body);
     assert!(status.contains("200"));
-    let completion: confab_core::api::ChatCompletion =
-        confab_core::json::parse(std::str::from_utf8(&body).unwrap()).unwrap();
+    let completion: confab_core::api::ChatCompletion = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         completion.choices[0].message.content.as_deref(),
         Some("same words")
@@ -250,8 +249,7 @@ fn lists_models_and_rejects_bad_requests() {
     let mock = start(&[]);
     let (status, _, body) = http(&mock, "GET", "/v1/models", "");
     assert!(status.contains("200"));
-    let list: confab_core::api::ModelList =
-        confab_core::json::parse(std::str::from_utf8(&body).unwrap()).unwrap();
+    let list: confab_core::api::ModelList = serde_json::from_slice(&body).unwrap();
     assert!(list.data.iter().any(|m| m.id == "mock-429-once"));
 
     let (status, _, body) = http(&mock, "POST", "/v1/chat/completions", "{not json");

@@ -12,7 +12,7 @@
 //! The one departure from CommonMark this needs: a reference (`[text][label]`) finds a
 //! definition in its own block or an earlier one, not in a later one.
 
-use pulldown_cmark::{Event, Parser};
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 
 use super::parse::{options, render_block, Definitions};
 use super::tree::{Node, RenderOptions};
@@ -100,16 +100,20 @@ pub fn render(text: &str, options: RenderOptions) -> Vec<Node> {
 }
 
 /// The offsets in `text` (which starts at the beginning of a line, outside any block) after
-/// which nothing can change the blocks before: each is the start of a complete, non-blank line
-/// after the end of a top-level block, which that block did not take, so it is closed for good.
-/// (Cutting after a block's end, not before the next block's start, keeps the cuts where they
-/// are when a paragraph later turns out to be a link definition, which has no block of its own.)
-/// Increasing, never 0.
+/// which nothing can change the blocks before. A top-level block is closed for good once a
+/// complete line after it has not joined it: for a block that a blank line ends (a paragraph,
+/// a heading, a table, a fenced code block, a rule) any complete line, a blank one included;
+/// for one that goes on across blank lines (a list, a quote, an indented code block, a
+/// footnote), a complete line that is not blank. The cut is after that block and the blank
+/// lines that follow it. (Cutting after a block's end, not before the next block's start,
+/// keeps the cuts where they are when a paragraph later turns out to be a link definition,
+/// which has no block of its own.) Increasing, never 0.
 fn final_cuts(text: &str) -> Vec<usize> {
     let mut cuts: Vec<usize> = Vec::new();
     let mut depth = 0usize;
-    let mut consider = |end: usize| {
-        if let Some(cut) = next_content_line(text, end) {
+    let mut blank_ends_it = false;
+    let mut consider = |end: usize, blank_ends_it: bool| {
+        if let Some(cut) = cut_after(text, end, blank_ends_it) {
             if cut > 0 && cuts.last().is_none_or(|&c| c < cut) {
                 cuts.push(cut);
             }
@@ -117,34 +121,50 @@ fn final_cuts(text: &str) -> Vec<usize> {
     };
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         match event {
-            Event::Start(_) => depth += 1,
+            Event::Start(tag) => {
+                if depth == 0 {
+                    blank_ends_it = matches!(
+                        tag,
+                        Tag::Paragraph
+                            | Tag::Heading { .. }
+                            | Tag::Table(_)
+                            | Tag::CodeBlock(CodeBlockKind::Fenced(_))
+                    );
+                }
+                depth += 1;
+            }
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    consider(range.end);
+                    consider(range.end, blank_ends_it);
                 }
             }
             // The one block with no start and end of its own.
-            Event::Rule if depth == 0 => consider(range.end),
+            Event::Rule if depth == 0 => consider(range.end, true),
             _ => {}
         }
     }
     cuts
 }
 
-/// The start of the first non-blank line that begins at or after `end`, if that line is
-/// complete (a line still arriving may yet continue the block before it).
-fn next_content_line(text: &str, end: usize) -> Option<usize> {
+/// Where the text after a top-level block that ends at `end` starts, past blank lines, if the
+/// block is closed (see [`final_cuts`]).
+fn cut_after(text: &str, end: usize, blank_ends_it: bool) -> Option<usize> {
     let mut at = if end == 0 || text[..end].ends_with('\n') {
         end
     } else {
         end + text[end..].find('\n')? + 1
     };
-    loop {
-        let line_end = at + text[at..].find('\n')?;
-        if !text[at..line_end].trim().is_empty() {
-            return Some(at);
+    let mut closed = false;
+    while let Some(nl) = text[at..].find('\n') {
+        let blank = text[at..at + nl].trim().is_empty();
+        if !blank || blank_ends_it {
+            closed = true;
         }
-        at = line_end + 1;
+        if !blank {
+            break;
+        }
+        at += nl + 1;
     }
+    closed.then_some(at)
 }

@@ -171,9 +171,13 @@ fn test() -> Result {
     println!("\n== 1/3 native tests (cargo test --workspace)");
     totals.step(
         "native tests",
-        cargo()
-            .envs(env.clone())
-            .args(["test", "--workspace", "--exclude", "confab-e2e"]),
+        cargo().envs(env.clone()).args([
+            "test",
+            "--no-fail-fast",
+            "--workspace",
+            "--exclude",
+            "confab-e2e",
+        ]),
     );
 
     println!("\n== 2/3 browser component tests (wasm-bindgen-test in headless Chromium)");
@@ -182,7 +186,14 @@ fn test() -> Result {
         cargo()
             .envs(env.clone())
             .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
-            .args(["test", "-p", "confab", "--target", "wasm32-unknown-unknown"]),
+            .args([
+                "test",
+                "--no-fail-fast",
+                "-p",
+                "confab",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]),
     );
 
     println!("\n== 3/3 end-to-end tests (widget + confab-server --mock + Chromium via WebDriver)");
@@ -196,7 +207,14 @@ fn test() -> Result {
                 .envs(env)
                 .env("CONFAB_DIST", &e2e_dist)
                 .env("CONFAB_SERVER", root().join("target/debug/confab-server"))
-                .args(["test", "-p", "confab-e2e", "--", "--test-threads=2"]),
+                .args([
+                    "test",
+                    "--no-fail-fast",
+                    "-p",
+                    "confab-e2e",
+                    "--",
+                    "--test-threads=2",
+                ]),
         ),
         Err(e) => totals.broken("end-to-end build", &e),
     }

@@ -34,7 +34,9 @@ pub enum ChatEvent<'a> {
 type Listener = std::rc::Rc<dyn Fn(ChatEvent)>;
 
 /// A message and the signal that holds it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A message in the conversation: its id, and the signal that holds it. The signal is the
+/// identity: ids restart in each conversation, signals are never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MessageHandle {
     pub id: MessageId,
     pub data: RwSignal<Message>,
@@ -119,7 +121,12 @@ impl Chat {
     /// All messages, as they are now.
     pub fn snapshot(&self) -> Vec<Message> {
         self.messages
-            .with_untracked(|v| v.iter().map(|h| h.data.get_untracked()).collect())
+            .try_with_untracked(|v| {
+                v.iter()
+                    .filter_map(|h| h.data.try_get_untracked())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Chooses which alternative of an answer the conversation continues with.
@@ -209,10 +216,21 @@ impl Chat {
     }
 
     /// Stops the answer being streamed (or a pending retry); what arrived is kept.
+    ///
+    /// The answer is marked stopped at once, not when its request has wound down: what is saved
+    /// next (a conversation switched away from, cleared, or left with the page) reads as
+    /// stopped by the user, never as ended early by the server.
     pub fn stop(&self) {
-        self.abort.with_value(|c| {
+        self.abort.try_with_value(|c| {
             if let Some(c) = c {
                 c.abort();
+            }
+        });
+        self.messages.try_with_untracked(|list| {
+            for h in list {
+                if h.data.try_with_untracked(Message::is_streaming) == Some(true) {
+                    h.data.update(Message::stop);
+                }
             }
         });
     }
@@ -445,7 +463,9 @@ impl Chat {
             chat.retry.set(None);
             chat.abort.set_value(None);
             chat.busy.set(false);
-            reply.with_untracked(|m| {
+            // The widget may be gone by now (destroyed while the request wound down): then
+            // there is no one to tell.
+            reply.try_with_untracked(|m| {
                 chat.announcement.set(announce(m));
                 chat.emit(ChatEvent::Finished(m));
             });
@@ -492,6 +512,10 @@ fn announce(m: &Message) -> String {
 }
 
 fn apply(m: &mut Message, update: Received) {
+    // Stopped by the user: what the network still had buffered is not added after the fact.
+    if !m.is_streaming() {
+        return;
+    }
     match update {
         Received::Completion(c) => m.apply_completion(c),
         Received::Events(events) => {

@@ -53,7 +53,7 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
     }
     let open_at_start = config.mode != Mode::Launcher;
     // What the app's builder (run inside the mount) hands back.
-    type Made = Rc<RefCell<Option<(Library, RwSignal<bool>)>>>;
+    type Made = Rc<RefCell<Option<(Library, RwSignal<bool>, Owner)>>>;
     let made: Made = Rc::default();
     let out = made.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
@@ -61,9 +61,11 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
         library.follow_other_pages();
         library.save_when_the_page_goes();
         let open = RwSignal::new(open_at_start);
-        *out.borrow_mut() = Some((library, open));
+        let owner = Owner::current().unwrap_or_default();
+        *out.borrow_mut() = Some((library, open, owner));
         view! { <App library=library open=open/> }
     });
-    let (library, open) = made.borrow_mut().take().expect("the app was built");
-    Widget::new(host.clone(), root, library, open, Box::new(handle))
+    let (library, open, owner) = made.borrow_mut().take().expect("the app was built");
+    // The handle's effects belong to the mount too, and go with it on destroy().
+    owner.with(|| Widget::new(host.clone(), root, library, open, Box::new(handle)))
 }

@@ -145,7 +145,12 @@ async fn read_stream(
     let reader: web_sys::ReadableStreamDefaultReader = raw.get_reader().unchecked_into();
     let outcome = read_chunks(&reader, signal, &mut on_update).await;
     // Whatever ended the loop, let go of the body: after `[DONE]` the connection can close.
-    let _ = reader.cancel();
+    // On an aborted or broken stream `cancel()` rejects with that error: it is awaited here, so
+    // that no rejection reaches the host page's `unhandledrejection` handlers.
+    let cancelled = reader.cancel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(cancelled).await;
+    });
     outcome
 }
 

@@ -78,7 +78,7 @@ pub fn App(
         if now && !previous.unwrap_or(open_at_mount) {
             // After this round of updates has shown the panel: a hidden textarea takes no focus.
             request_animation_frame(move || {
-                if let Some(el) = root.get_untracked() {
+                if let Some(el) = root.try_get_untracked().flatten() {
                     if let Ok(Some(t)) = el.query_selector("textarea") {
                         let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
                     }
@@ -119,7 +119,7 @@ pub fn App(
     let close_to_launcher = move || {
         open.set(false);
         request_animation_frame(move || {
-            if let Some(el) = root.get_untracked() {
+            if let Some(el) = root.try_get_untracked().flatten() {
                 if let Ok(Some(b)) = el.query_selector(".confab__launcher") {
                     let _ = b.unchecked_into::<web_sys::HtmlElement>().focus();
                 }

@@ -55,7 +55,7 @@ pub fn Composer() -> impl IntoView {
             return;
         }
         request_animation_frame(move || {
-            if let Some(el) = input.get_untracked() {
+            if let Some(el) = input.try_get_untracked().flatten() {
                 fit_height(&el, true);
             }
         });

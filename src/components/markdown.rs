@@ -113,24 +113,29 @@ impl Renderer {
             state,
             images,
         } = self;
-        state.update_value(|s| {
+        // A render scheduled before the answer's view went away finds it gone: nothing to do.
+        let Some(()) = state.try_update_value(|s| {
             s.pending = false;
             s.last_render = js_sys::Date::now();
-        });
-        let Some(el) = container.get_untracked() else {
+        }) else {
+            return;
+        };
+        let Some(el) = container.try_get_untracked().flatten() else {
             return;
         };
         let el: Element = el.unchecked_into();
         let Some(document) = el.owner_document() else {
             return;
         };
-        let behind = message.with_untracked(|m| {
-            let text = m.content();
-            let options = RenderOptions { images };
-            state
-                .try_update_value(|s| render_into(&document, &el, s, text, m.selected, options))
-                .unwrap_or(false)
-        });
+        let behind = message
+            .try_with_untracked(|m| {
+                let text = m.content();
+                let options = RenderOptions { images };
+                state
+                    .try_update_value(|s| render_into(&document, &el, s, text, m.selected, options))
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false);
         if behind {
             // More finished text than one frame should build: the rest comes next frame.
             state.update_value(|s| s.pending = true);

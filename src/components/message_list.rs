@@ -74,6 +74,10 @@ impl Follow {
 
     /// The content changed size (it has been laid out, and is not painted yet).
     fn on_resize(&self) {
+        // Called by the browser: the list may have gone since (see `observe`).
+        if self.log.try_get_untracked().flatten().is_none() {
+            return;
+        }
         let held = self.held.with_value(|h| {
             h.as_ref()
                 .filter(|(m, _, until)| js_sys::Date::now() < *until && m.is_connected())
@@ -103,7 +107,7 @@ impl Follow {
     /// that grew since the last stick (the scroll event comes a frame later) is not the reader
     /// moving away, so it does not count.
     fn on_scroll(&self) {
-        if let Some(el) = self.log.get_untracked() {
+        if let Some(el) = self.log.try_get_untracked().flatten() {
             let top = el.scroll_top();
             let gap = el.scroll_height() - top - el.client_height();
             // Most scroll events are the list's own following: nothing changes, nobody is told.
@@ -151,11 +155,11 @@ pub fn MessageList() -> impl IntoView {
     content.on_load(move |el| observer.set_value(follow.observe(&el)));
     // Cleanups run before the component's values are dropped: stop observing, then both go.
     on_cleanup(move || {
-        observer.with_value(|o| {
-            if let Some((o, _)) = o {
+        observer.try_update_value(|o| {
+            if let Some((o, _)) = o.take() {
                 o.disconnect();
             }
-        })
+        });
     });
     // A conversation that appears all at once is rendered from its end (see `Shown`). Where
     // rendering starts is decided from the list itself, the same in `each` and in `hidden`,
@@ -236,7 +240,7 @@ pub fn MessageList() -> impl IntoView {
                         <p>"Ask anything. You are chatting with " <strong>{model}</strong> "."</p>
                     </div>
                 </Show>
-                <For each=each key=|h| h.id let:handle>
+                <For each=each key=|h| *h let:handle>
                     <MessageView handle=handle/>
                 </For>
                 </div>

@@ -244,14 +244,48 @@ impl Browser {
                 Err(e) => panic!("could not start Chromium through chromedriver: {e}"),
             }
         };
-        Browser {
+        let browser = Browser {
             client,
             _driver: driver,
             _profile: TempDir(profile),
-        }
+        };
+        browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": GUARD }),
+            )
+            .await;
+        browser
+    }
+
+    /// What went wrong in the page so far (see [`GUARD`]), emptied as it is read.
+    pub async fn problems(&self) -> Vec<String> {
+        let found = self
+            .try_js(
+                "const p = window.__confabProblems || []; window.__confabProblems = []; return p;",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        found
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Fails the test if the page had an uncaught error, an unhandled rejection or a panic.
+    pub async fn assert_no_problems(&self) {
+        let problems = self.problems().await;
+        assert!(problems.is_empty(), "the page had problems: {problems:#?}");
     }
 
     pub async fn goto(&self, url: &str) {
+        // What happened on the page being left counts too.
+        self.assert_no_problems().await;
         self.client.goto(url).await.expect("navigate");
     }
 
@@ -356,6 +390,7 @@ impl Browser {
 
     /// Closes the WebDriver session (the process group is killed on drop anyway).
     pub async fn close(self) {
+        self.assert_no_problems().await;
         let _ = self.client.clone().close().await;
     }
 }
@@ -416,6 +451,27 @@ impl Browser {
             .map_err(|e| e.to_string())
     }
 }
+
+/// Installed in every page and frame before its own scripts: records every uncaught error
+/// (a wasm trap among them), every unhandled promise rejection (a host page's Sentry would
+/// receive each one) and every panic the widget reports on the console, in the top page's
+/// `__confabProblems`. [`Browser::close`] and [`Browser::goto`] fail the test on any.
+pub const GUARD: &str = r#"(() => {
+  let top = window;
+  try { if (window.top && window.top.document) top = window.top; } catch (_) {}
+  const note = (what) => { (top.__confabProblems = top.__confabProblems || []).push(String(what)); };
+  window.addEventListener('error', (e) => note('uncaught error: ' + (e.error && e.error.stack || e.message)));
+  window.addEventListener('unhandledrejection', (e) => {
+    const r = e.reason;
+    note('unhandled rejection: ' + (r && (r.stack || r.name + ': ' + r.message) || r));
+  });
+  const error = console.error.bind(console);
+  console.error = (...args) => {
+    const text = args.map(String).join(' ');
+    if (/Confab crashed|panicked at|RuntimeError/.test(text)) note('console: ' + text);
+    error(...args);
+  };
+})();"#;
 
 /// JS prelude: `root` is the standalone widget's shadow root.
 pub const SHADOW: &str = "const root = document.querySelector('#confab').shadowRoot;\n\

@@ -1127,3 +1127,149 @@ async fn an_answer_that_ends_while_closed_marks_the_launcher() {
     .await;
     browser.close().await;
 }
+
+/// Abuse mid-answer, each step followed by a message that must be answered, with the harness's
+/// guard failing the test on any uncaught error, unhandled rejection or panic: Stop (its
+/// aborted request used to reject a promise nobody handled, one per Stop), Clear, a burst of
+/// sends, the element taken out and put back, another storage key, and destroy() followed by a
+/// new mount.
+#[tokio::test]
+async fn nothing_crashes_or_leaks_whatever_is_done_mid_answer() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="confab.js" defer></script>
+</head><body><div id="slot"></div></body></html>"#;
+    let (_site, _server, browser) = open_page("abuse.html", page, &[]).await;
+    browser
+        .page_wait(
+            "Confab",
+            "window.Confab && document.readyState === 'complete'",
+            SECS(10),
+        )
+        .await;
+    let mount = "(window.__el = Confab.mount(document.getElementById('slot'), {endpoint: location.origin + '/v1', \
+                 model: 'mock-slow', mode: 'inline', persist: 'local'}), true)";
+    let ready = "window.__el && __el.shadowRoot && !!__el.shadowRoot.querySelector('textarea')";
+    let last = "(() => { const m = __el.messages(); return m[m.length - 1] || {}; })()";
+    let streaming = format!("{last}.state === 'streaming' && {last}.content.length > 0");
+    browser.page(mount).await;
+    browser.page_wait("the widget", ready, SECS(20)).await;
+
+    // A message at full speed that must be answered, between the steps.
+    let answered = |n: u32| {
+        let browser = &browser;
+        async move {
+            let text = format!("still answering {n}");
+            browser.page("__el.setConfig({model: 'mock-echo'})").await;
+            assert_eq!(
+                browser.page(&format!("__el.send('{text}')")).await,
+                true,
+                "{text}"
+            );
+            browser
+                .page_wait(
+                    &text,
+                    &format!("{last}.state === 'done' && {last}.content === '{text}'"),
+                    SECS(10),
+                )
+                .await;
+            browser.page("__el.setConfig({model: 'mock-slow'})").await;
+            browser.assert_no_problems().await;
+        }
+    };
+    let start_slow = |text: &'static str| {
+        let browser = &browser;
+        let streaming = streaming.clone();
+        async move {
+            assert_eq!(browser.page(&format!("__el.send('{text}')")).await, true);
+            browser
+                .page_wait("a streaming answer", &streaming, SECS(10))
+                .await;
+        }
+    };
+
+    start_slow("stop me").await;
+    browser.page("__el.stop()").await;
+    browser
+        .page_wait("stopped", &format!("{last}.state === 'stopped'"), SECS(5))
+        .await;
+    answered(1).await;
+
+    start_slow("clear me").await;
+    browser.page("__el.clear()").await;
+    browser
+        .page_wait("cleared", "__el.messages().length === 0", SECS(5))
+        .await;
+    answered(2).await;
+
+    start_slow("burst").await;
+    let sent: Vec<bool> = (0..20).map(|_| false).collect::<Vec<_>>();
+    let more = browser
+        .page("Array.from({length: 20}, (_, i) => __el.send('again ' + i))")
+        .await;
+    assert_eq!(
+        more,
+        serde_json::json!(sent),
+        "nothing more is sent while an answer comes"
+    );
+    browser.page("__el.stop()").await;
+    answered(3).await;
+
+    start_slow("move me").await;
+    browser
+        .page("(() => { const p = __el.parentNode; p.removeChild(__el); p.appendChild(__el); return true; })()")
+        .await;
+    browser.page("__el.stop()").await;
+    answered(4).await;
+
+    start_slow("another history").await;
+    browser
+        .page("__el.setConfig({'storage-key': 'elsewhere'})")
+        .await;
+    answered(5).await;
+
+    start_slow("destroy me").await;
+    browser.page("__el.destroy()").await;
+    assert_eq!(
+        browser.page("document.querySelector('confab-chat')").await,
+        Value::Null
+    );
+    browser.page(mount).await;
+    browser.page_wait("the new widget", ready, SECS(20)).await;
+    answered(6).await;
+
+    // Idle, destroyed at once.
+    browser.page("__el.destroy()").await;
+    browser.settle().await;
+    browser.close().await;
+}
+
+/// The harness's guard sees what it is there to see: an unhandled rejection, an uncaught error
+/// and a panic reported on the console (each would fail the test that caused it).
+#[tokio::test]
+async fn the_harness_guard_catches_errors_rejections_and_panics() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"></head><body>
+<script>
+  Promise.reject(new TypeError("network error"));
+  setTimeout(() => { throw new Error("thrown later"); }, 0);
+  console.error("Confab crashed: panicked at src/x.rs:1:1");
+  console.error("an ordinary console error is not a problem");
+</script></body></html>"#;
+    let (_site, _server, browser) = open_page("guard.html", page, &[]).await;
+    browser.settle().await;
+    browser.settle().await;
+    let problems = browser.problems().await;
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert!(
+        problems[0].contains("unhandled rejection: TypeError: network error")
+            || problems.iter().any(|p| p.contains("network error")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("thrown later")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("Confab crashed")),
+        "{problems:#?}"
+    );
+    browser.close().await;
+}

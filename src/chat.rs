@@ -16,6 +16,7 @@ use web_sys::AbortController;
 
 use crate::coalesce::Coalesced;
 use crate::config::WidgetConfig;
+use crate::timing::sleep_ms;
 use crate::transport::{self, Outcome, Received};
 
 /// What the chat tells its embedder (events, persistence).
@@ -528,14 +529,4 @@ fn apply(m: &mut Message, update: Received) {
             }
         }
     }
-}
-
-/// Resolves after `ms` milliseconds.
-pub async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -30,7 +30,7 @@ fn show(button: Element, ok: bool) {
     leptos::task::spawn_local(async move {
         let before = button.text_content().unwrap_or_default();
         button.set_text_content(Some(if ok { "Copied" } else { "Copy failed" }));
-        crate::chat::sleep_ms(1500).await;
+        crate::timing::sleep_ms(1500).await;
         button.set_text_content(Some(&before));
     });
 }

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::chat::{Chat, ChatEvent};
-use crate::config::{Persist, WidgetConfig};
+use crate::config::Persist;
 use crate::events::{dispatch, to_js};
 use crate::library::Library;
 use crate::storage;
@@ -52,19 +52,6 @@ pub fn config_pairs(config: &JsValue) -> Vec<(String, Option<String>)> {
             Some((key, value))
         })
         .collect()
-}
-
-/// Mounts a widget in `element`'s shadow root with a JS config object.
-#[wasm_bindgen(js_name = mountWidget)]
-pub fn mount_widget(element: Element, config: JsValue) -> Widget {
-    let mut c = WidgetConfig::default();
-    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-        c.endpoint = format!("{origin}/v1");
-    }
-    for (name, value) in config_pairs(&config) {
-        c.set(&name, value.as_deref());
-    }
-    crate::mount::mount_in_shadow(&element, c)
 }
 
 impl Widget {

@@ -15,6 +15,7 @@ pub mod events;
 pub mod library;
 pub mod mount;
 pub mod storage;
+pub mod timing;
 pub mod transport;
 
 pub use config::WidgetConfig;

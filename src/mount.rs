@@ -5,13 +5,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::chat::Chat;
 use crate::components::app::App;
 use crate::config::{Mode, WidgetConfig};
-use crate::embed::Widget;
+use crate::embed::{config_pairs, Widget};
 use crate::library::Library;
 
 /// The widget's one stylesheet (`style/confab.css`, its comments taken out by `build.rs`).
@@ -68,4 +69,17 @@ pub fn mount_in_shadow(host: &Element, config: WidgetConfig) -> Widget {
     let (library, open, owner) = made.borrow_mut().take().expect("the app was built");
     // The handle's effects belong to the mount too, and go with it on destroy().
     owner.with(|| Widget::new(host.clone(), root, library, open, Box::new(handle)))
+}
+
+/// Mounts a widget in `element`'s shadow root with a JS config object.
+#[wasm_bindgen(js_name = mountWidget)]
+pub fn mount_widget(element: Element, config: JsValue) -> Widget {
+    let mut c = WidgetConfig::default();
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        c.endpoint = format!("{origin}/v1");
+    }
+    for (name, value) in config_pairs(&config) {
+        c.set(&name, value.as_deref());
+    }
+    mount_in_shadow(&element, c)
 }

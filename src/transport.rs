@@ -189,7 +189,7 @@ async fn read_chunks(
             // The read waited for the network: the browser had its turn meanwhile.
             slice_start = now;
         } else if now - slice_start > YIELD_AFTER_MS {
-            crate::chat::sleep_ms(0).await;
+            crate::timing::sleep_ms(0).await;
             slice_start = js_sys::Date::now();
         }
         match read {
@@ -208,7 +208,7 @@ async fn read_chunks(
                         return Outcome::Finished { saw_done };
                     }
                     if js_sys::Date::now() - slice_start > YIELD_AFTER_MS {
-                        crate::chat::sleep_ms(0).await;
+                        crate::timing::sleep_ms(0).await;
                         slice_start = js_sys::Date::now();
                     }
                 }

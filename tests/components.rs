@@ -24,9 +24,9 @@ fn fresh_host() -> HtmlElement {
 /// Lets Leptos run its effects (scheduled asynchronously) and the markdown renderer its
 /// animation frame.
 async fn tick() {
-    confab::chat::sleep_ms(0).await;
+    confab::timing::sleep_ms(0).await;
     next_frame().await;
-    confab::chat::sleep_ms(0).await;
+    confab::timing::sleep_ms(0).await;
 }
 
 /// Waits (up to two seconds) until `check` holds: renders of a streaming answer are paced, so
@@ -578,7 +578,7 @@ async fn streamed_tokens_notify_subscribers_coalesced() {
         "abcdef",
         "the text is up to date at once"
     );
-    confab::chat::sleep_ms(confab::coalesce::INTERVAL_MS as i32 * 3).await;
+    confab::timing::sleep_ms(confab::coalesce::INTERVAL_MS as i32 * 3).await;
     tick().await;
     assert_eq!(runs.get(), base + 2, "five tokens, one notification");
     streamed.update(|m| m.end_stream(true));

@@ -9,6 +9,7 @@ use crate::{root, run, Result};
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132.0.0";
 pub const TERSER_VERSION: &str = "5.51.4";
+pub const TWIGGY_VERSION: &str = "0.8.0";
 
 /// Environment for commands that use the tools: PATH with the project's wasm-opt first, and
 /// trunk kept offline so it never tries to download a tool of its own.
@@ -183,6 +184,22 @@ fn ensure_chromium() -> Result {
                 "chromium-driver",
             ])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    Ok(())
+}
+
+/// twiggy, the wasm code size profiler the benchmark reports the widget's size by part with.
+pub fn ensure_twiggy() -> Result {
+    let want = format!("twiggy {TWIGGY_VERSION}");
+    if version_of("twiggy", "--version").as_deref() != Some(want.as_str()) {
+        say(&format!("installing {want} (takes a few minutes once)"));
+        run(Command::new("cargo").args([
+            "install",
+            "twiggy",
+            "--version",
+            TWIGGY_VERSION,
+            "--locked",
+        ]))?;
     }
     Ok(())
 }

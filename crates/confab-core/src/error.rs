@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::lenient;
 use crate::params::ValidationError;
-use crate::stream::truncate;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(into = "SavedError", from = "SavedError")]
@@ -332,6 +331,18 @@ fn quoted(words: &str) -> String {
     let words = words.trim();
     let ended = words.ends_with(['.', '!', '?', '…']);
     format!("“{words}”{}", if ended { "" } else { "." })
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]

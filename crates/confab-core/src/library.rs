@@ -252,7 +252,7 @@ pub fn import_json(text: &str) -> Result<(String, Vec<Message>), String> {
                 return Err(format!(
                     "Message {} has content that is not text: {}",
                     i + 1,
-                    crate::stream::truncate(&other.to_string(), 120)
+                    crate::error::truncate(&other.to_string(), 120)
                 ))
             }
         };

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::lenient;
 use crate::surrogates::Joiner;
-use crate::versions::Versions;
 
 pub type MessageId = u64;
 
@@ -518,6 +517,49 @@ impl Message {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------
+// Versions (what Regenerate and Edit replace; see `versions` for how they are made)
+
+/// The other versions of the conversation from a message on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SavedVersions")]
+pub struct Versions {
+    /// Each other version: the messages from this position to its end, in the order the
+    /// versions were made (the live one left out).
+    pub others: Vec<Vec<Message>>,
+    /// The live version's place among all of them.
+    pub current: usize,
+}
+
+impl Versions {
+    /// How many versions there are, the live one included.
+    pub fn count(&self) -> usize {
+        self.others.len() + 1
+    }
+}
+
+/// Versions as saved, checked before they are used: every version has messages, and the live
+/// one's place is within them.
+#[derive(Deserialize)]
+struct SavedVersions {
+    others: Vec<Vec<Message>>,
+    current: usize,
+}
+
+impl TryFrom<SavedVersions> for Versions {
+    type Error = &'static str;
+
+    fn try_from(saved: SavedVersions) -> Result<Self, Self::Error> {
+        if saved.others.iter().any(Vec::is_empty) {
+            return Err("a version without messages");
+        }
+        Ok(Versions {
+            current: saved.current.min(saved.others.len()),
+            others: saved.others,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::api::{ChatCompletionChunk, ErrorObject};
-use crate::error::ChatError;
+use crate::error::{truncate, ChatError};
 use crate::sse::{SseDecoder, SseEvent};
 
 /// What a streamed answer delivers, in order.
@@ -105,16 +105,4 @@ fn decode_event(event: SseEvent, at_eof: bool) -> Option<StreamEvent> {
             reason: e.to_string(),
         })),
     }
-}
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }

@@ -322,7 +322,7 @@ async fn traced_growth(base: &str, page: &str) -> Value {
             trace.display()
         ),
     );
-    let b = Browser::start().await;
+    let b = Browser::start_lenient().await;
     std::env::set_var("CONFAB_CHROME_ARGS", flags);
     b.goto(&format!("{base}/{page}?frames=0&stamps")).await;
     wait(&b, "window.__probe.ready !== null", Duration::from_secs(30)).await;
@@ -734,7 +734,7 @@ async fn main() {
     let paced = Server::serving(&site.dir, &["--tokens-per-second", "50"]);
     // Pages of earlier runs must not linger in the back-forward cache, holding heap and nodes.
     std::env::set_var("CONFAB_CHROME_ARGS", "--disable-features=BackForwardCache");
-    let browser = Browser::start().await;
+    let browser = Browser::start_lenient().await;
     // Deep Chat blocks its main thread for minutes at full speed; a sampling script waits for it.
     browser
         .client
@@ -941,7 +941,7 @@ async fn profile(model: &str, tps: &str) {
     let files = [files, vec![("long.html", long_page())]].concat();
     let site = Site::new(&files, true);
     let server = Server::serving(&site.dir, &["--tokens-per-second", tps]);
-    let b = Browser::start().await;
+    let b = Browser::start_lenient().await;
     let restore = model == "restore";
     if restore {
         // The 1,000-message restore, profiled from navigation to the frame after it is shown.

@@ -41,10 +41,16 @@
 
 
   var loading = null;
+  /** How many times the widget's module was started afresh after an internal error. */
+  var restarts = 0;
+  /** Handles of widgets whose instance stopped, kept so that they are never freed. */
+  var stopped = [];
   /** Fetches and instantiates the widget once per page; a failure may be retried. */
   function load() {
     if (!loading) {
-      loading = import(base + "confab-widget.js").then(function (glue) {
+      // After a crash, a new URL gives a new module and so a new WebAssembly instance.
+      var glueUrl = base + "confab-widget.js" + (restarts ? "?instance=" + restarts : "");
+      loading = import(glueUrl).then(function (glue) {
         return glue.default({ module_or_path: base + "confab-widget_bg.wasm" }).then(function () {
           return glue;
         });
@@ -86,6 +92,18 @@
     return sheet;
   }
 
+  var crash = null;
+  /** The stylesheet of the notice a widget shows after an internal error. */
+  function crashSheet() {
+    if (!crash) {
+      crash = new CSSStyleSheet();
+      crash.replaceSync(":host{all:initial;display:block}.confab-crash{font:14px/1.4 system-ui,sans-serif;" +
+        "padding:12px;border:1px solid #b91c1c;border-radius:8px;background:#fff;color:#7f1d1d;max-width:360px}" +
+        ".confab-crash p{margin:0 0 8px}");
+    }
+    return crash;
+  }
+
   var SVG = "http://www.w3.org/2000/svg";
   /** The launcher's icon, the same as the widget's. */
   function icon() {
@@ -122,6 +140,20 @@
   function fire(el, name, detail) {
     el.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail: detail }));
   }
+
+  /* An internal error (a Rust panic) stops the widget's WebAssembly for good: its panic hook
+   * says so with a `confab:crashed` event on the window, and every widget of this page shows
+   * that, without calling into the stopped instance again, and offers to start afresh: a new
+   * instance of the module is loaded and each widget mounted again, its conversations restored
+   * from the browser's storage. The host page and its other scripts are not affected. */
+  window.addEventListener("confab:crashed", function (e) {
+    var reason = String(e.detail || "an internal error");
+    loading = null;
+    restarts += 1;
+    document.querySelectorAll("confab-chat").forEach(function (el) {
+      if (el._widget) el._crashed(reason);
+    });
+  });
 
   class ConfabChat extends HTMLElement {
     static get observedAttributes() {
@@ -268,6 +300,42 @@
       if (!this._facade) return;
       if (this._lazy()) this._showFacade();
       else this._load();
+    }
+
+    /** The widget's instance stopped (see `confab:crashed`): say so, and offer to start again. */
+    _crashed(reason) {
+      // Its handle belongs to the stopped instance: never call into it again, nor let the
+      // garbage collector free it (that too would call into the instance).
+      stopped.push(this._widget);
+      this._widget = null;
+      this._queue = [];
+      var self = this;
+      var shadow = this.shadowRoot;
+      while (shadow.firstChild) shadow.removeChild(shadow.firstChild);
+      shadow.adoptedStyleSheets = [crashSheet()];
+      var box = document.createElement("div");
+      box.className = "confab-crash";
+      box.setAttribute("role", "alert");
+      box.setAttribute("part", "crash");
+      var text = document.createElement("p");
+      text.textContent = "The chat hit an internal error and stopped. Your conversations are kept.";
+      var again = document.createElement("button");
+      again.type = "button";
+      again.textContent = "Reload the chat";
+      again.addEventListener("click", function () {
+        box.remove();
+        if (self._lazy()) self._showFacade();
+        self._load();
+      });
+      box.appendChild(text);
+      box.appendChild(again);
+      shadow.appendChild(box);
+      this._facade = null;
+      fire(this, "confab:error", {
+        message: reason,
+        description: "The chat hit an internal error and stopped. Reload the chat to go on.",
+        status: null, code: "internal_error", type: null, retry_after_ms: null
+      });
     }
 
     /** Runs `f` on the widget now, or once it has mounted. */

@@ -180,13 +180,11 @@ impl Chat {
     /// Takes the messages from `pos` on out of the conversation.
     fn split_off(&self, pos: usize) -> Vec<Message> {
         let mut tail = Vec::new();
-        self.messages.update(|v| {
-            tail = v
-                .split_off(pos.min(v.len()))
-                .into_iter()
-                .map(|h| h.data.get_untracked())
-                .collect()
-        });
+        let mut removed = Vec::new();
+        self.messages
+            .update(|v| removed = v.split_off(pos.min(v.len())));
+        tail.extend(removed.iter().filter_map(|h| h.data.try_get_untracked()));
+        dispose(removed);
         tail
     }
 
@@ -259,7 +257,8 @@ impl Chat {
             .collect();
         self.next_id.set_value(max_id);
         self.restores.update_value(|n| *n += 1);
-        self.messages.set(handles);
+        let old = self.messages.try_update(|v| std::mem::replace(v, handles));
+        dispose(old.into_iter().flatten());
     }
 
     /// How many times the conversation was replaced as a whole (restored, or another one opened):
@@ -277,7 +276,13 @@ impl Chat {
         if streaming {
             return;
         }
-        self.messages.update(|v| v.retain(|h| h.id != id));
+        let mut removed = Vec::new();
+        self.messages.update(|v| {
+            let (gone, kept) = std::mem::take(v).into_iter().partition(|h| h.id == id);
+            removed = gone;
+            *v = kept;
+        });
+        dispose(removed);
         self.emit(ChatEvent::Changed);
     }
 
@@ -302,7 +307,8 @@ impl Chat {
         if removed.is_empty() {
             return;
         }
-        self.messages.set(Vec::new());
+        let old = self.messages.try_update(std::mem::take);
+        dispose(old.into_iter().flatten());
         self.cleared.set(Some(removed));
         self.emit(ChatEvent::Changed);
     }
@@ -510,6 +516,25 @@ fn announce(m: &Message) -> String {
         (None, true) => "The answer is empty.".to_owned(),
         (None, false) => format!("Answer: {text}"),
     }
+}
+
+/// Frees the signals of messages that left the conversation, once their rows have gone: the
+/// list's update reaches the view in effects that run before the next task, and until then a
+/// row may still read its message. A request still winding down for one of them writes into
+/// nothing (updates of a disposed signal are no-ops; its reads use the `try_` forms).
+fn dispose(handles: impl IntoIterator<Item = MessageHandle>) {
+    let handles: Vec<MessageHandle> = handles.into_iter().collect();
+    if handles.is_empty() {
+        return;
+    }
+    set_timeout(
+        move || {
+            for h in handles {
+                h.data.dispose();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 fn apply(m: &mut Message, update: Received) {

@@ -1273,3 +1273,91 @@ async fn the_harness_guard_catches_errors_rejections_and_panics() {
     );
     browser.close().await;
 }
+
+/// A panic stops the widget's WebAssembly for good; its hook announces it (`confab:crashed`),
+/// and every widget on the page says so in words, fires `confab:error` with code
+/// `internal_error`, and offers to start again: a fresh instance, the conversation restored from
+/// storage, answering again. (The event is sent by hand here: no input is known to panic.)
+#[tokio::test]
+async fn after_an_internal_error_each_widget_says_so_and_starts_again() {
+    let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="recorder.js"></script>
+<script src="confab.js" defer></script></head><body>
+<confab-chat mode="inline" endpoint="/v1" model="mock-echo" storage-key="one"></confab-chat>
+<confab-chat mode="inline" endpoint="/v1" model="mock-echo" storage-key="two"></confab-chat>
+</body></html>"#;
+    let (_site, _server, browser) = open_page("crash.html", page, &[]).await;
+    q_wait(
+        &browser,
+        "both widgets",
+        "sr(0) && sr(0).querySelector('textarea') && sr(1) && sr(1).querySelector('textarea')",
+    )
+    .await;
+    assert_eq!(q(&browser, "w(0).send('remember me')").await, true);
+    q_wait(
+        &browser,
+        "the answer",
+        "w(0).messages().length === 2 && w(0).messages()[1].state === 'done'",
+    )
+    .await;
+
+    browser
+        .page("(window.dispatchEvent(new CustomEvent('confab:crashed', {detail: 'Confab crashed: panicked at src/x.rs:1:1'})), true)")
+        .await;
+    for i in [0, 1] {
+        let notice = q(
+            &browser,
+            &format!("sr({i}).querySelector('[role=alert]').textContent"),
+        )
+        .await;
+        assert!(
+            notice
+                .as_str()
+                .unwrap_or_default()
+                .contains("internal error"),
+            "widget {i}: {notice}"
+        );
+    }
+    let codes = browser
+        .page("__events.filter(e => e.name === 'confab:error').map(e => e.detail.code)")
+        .await;
+    assert_eq!(codes, json!(["internal_error", "internal_error"]));
+    assert_eq!(
+        q(&browser, "w(0).messages()").await,
+        json!([]),
+        "nothing is asked of the stopped instance"
+    );
+
+    q(
+        &browser,
+        "sr(0).querySelector('[role=alert] button').click()",
+    )
+    .await;
+    q_wait(
+        &browser,
+        "a fresh widget",
+        "sr(0).querySelector('textarea') && w(0).messages().length >= 2",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "w(0).messages()[0].content").await,
+        "remember me",
+        "restored from storage"
+    );
+    assert_eq!(q(&browser, "w(0).send('after the restart')").await, true);
+    q_wait(
+        &browser,
+        "an answer from the fresh instance",
+        "w(0).messages().length === 4 && w(0).messages()[3].state === 'done'",
+    )
+    .await;
+    assert_eq!(
+        q(&browser, "w(0).messages()[3].content").await,
+        "after the restart"
+    );
+    // The other widget still shows its notice until it is asked to start again.
+    assert_eq!(
+        q(&browser, "!!sr(1).querySelector('[role=alert]')").await,
+        true
+    );
+    browser.close().await;
+}

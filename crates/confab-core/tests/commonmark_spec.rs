@@ -32,8 +32,8 @@ const DELIBERATE: &[(&str, &[u64])] = &[
         ],
     ),
     (
-        "bare http(s):// and www. addresses are links, as on GitHub (GFM's extended autolinks)",
-        &[602, 608, 611],
+        "bare http(s)://, www. and e-mail addresses are links, as on GitHub (GFM's extended autolinks)",
+        &[602, 606, 608, 611, 612],
     ),
     (
         "a code block's language class keeps only letters, digits, '-' and '+'",

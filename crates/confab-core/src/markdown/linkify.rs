@@ -1,5 +1,6 @@
 //! GFM's extended autolinks: addresses that models write bare in their text
-//! (`https://example.com/a`, `www.example.com`) become links, as GitHub and chat UIs show them.
+//! (`https://example.com/a`, `www.example.com`, `someone@example.com`) become links, as GitHub
+//! and chat UIs show them.
 //!
 //! The rules are cmark-gfm's: an `http://` or `https://` address, or one starting `www.` with at
 //! least one dot in its domain; it starts at the beginning of the text, after whitespace or after
@@ -9,7 +10,10 @@
 //! call this there).
 //!
 //! Work is linear in the text: a domain is looked at for at most [`MAX_DOMAIN`] bytes, and the
-//! brackets of a link are counted once.
+//! brackets of a link are counted once. An e-mail address is letters, digits and `.+-_` before
+//! an `@` (the longest such run, found as the text is read, never by looking back), then a domain
+//! of letters, digits and `-_.` with at least one dot, not ending in `-` or `_` (a final `.` is
+//! punctuation); it links to `mailto:`.
 
 use super::tree::{link, Node};
 
@@ -21,7 +25,34 @@ pub(crate) fn split(text: &str, out: &mut Vec<Node>) {
     let bytes = text.as_bytes();
     let mut plain = 0;
     let mut i = 0;
+    // Where the run of characters an e-mail address's local part may have began.
+    let mut local: Option<usize> = None;
     while i < bytes.len() {
+        if bytes[i] == b'@' {
+            if let Some((start, end)) = local
+                .filter(|&s| s >= plain)
+                .and_then(|s| email_end(text, i).map(|end| (s, end)))
+            {
+                if plain < start {
+                    out.push(Node::Text(text[plain..start].to_owned()));
+                }
+                let address = &text[start..end];
+                out.push(link(
+                    &format!("mailto:{address}"),
+                    None,
+                    vec![Node::Text(address.to_owned())],
+                ));
+                i = end;
+                plain = end;
+                local = None;
+                continue;
+            }
+        }
+        if is_local(bytes[i]) {
+            local.get_or_insert(i);
+        } else {
+            local = None;
+        }
         let found = match bytes[i] {
             b'h' => url_at(text, i),
             b'w' => www_at(text, i),
@@ -29,6 +60,7 @@ pub(crate) fn split(text: &str, out: &mut Vec<Node>) {
         };
         match found {
             Some(end) => {
+                local = None;
                 if plain < i {
                     out.push(Node::Text(text[plain..i].to_owned()));
                 }
@@ -48,6 +80,32 @@ pub(crate) fn split(text: &str, out: &mut Vec<Node>) {
     if plain < bytes.len() {
         out.push(Node::Text(text[plain..].to_owned()));
     }
+}
+
+/// A character of an e-mail address's local part.
+fn is_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_')
+}
+
+/// The end of the e-mail address whose `@` is at `at`, if a domain follows it.
+fn email_end(text: &str, at: usize) -> Option<usize> {
+    let rest = &text.as_bytes()[at + 1..];
+    let len = rest
+        .iter()
+        .take(MAX_DOMAIN + 1)
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        .count();
+    if len > MAX_DOMAIN {
+        return None;
+    }
+    let domain = std::str::from_utf8(&rest[..len])
+        .ok()?
+        .trim_end_matches('.');
+    let ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with(['-', '_'])
+        && !domain.contains("..");
+    ok.then_some(at + 1 + domain.len())
 }
 
 /// The end of an `http(s)://` address starting at `i`.
@@ -204,6 +262,29 @@ mod tests {
             show("<iframe src=\"https://a.b/x\"></iframe>"),
             "<iframe src=\"[https://a.b/x](https://a.b/x)\"></iframe>"
         );
+    }
+
+    #[test]
+    fn bare_email_addresses_become_mailto_links() {
+        assert_eq!(
+            show("Write to team+ai@example.co.uk. Or a.b-c_d@x.org!"),
+            "Write to [team+ai@example.co.uk](mailto:team+ai@example.co.uk). \
+             Or [a.b-c_d@x.org](mailto:a.b-c_d@x.org)!"
+        );
+        for text in [
+            "me@localhost",
+            "a@b.c-",
+            "a@b_",
+            "@x.org",
+            "a@.org",
+            "a@@b.org",
+            "a@b..org",
+        ] {
+            assert_eq!(show(text), text, "{text}");
+        }
+        // Many candidates are each read once.
+        let many = "a@".repeat(20_000);
+        assert_eq!(show(&many), many);
     }
 
     #[test]

@@ -123,6 +123,14 @@ fn checks(r: &Value) -> Vec<Check> {
         1.5,
         pr <= 1.5,
     ));
+    let scaling = f(&r["markdown_scaling"]["worst_ratio"]);
+    out.push(check(
+        "markdown: time for 4N bytes over N, worst hostile input (4 is linear)",
+        scaling,
+        "×",
+        5.0,
+        scaling <= 5.0,
+    ));
     let restore = f(&r["long_conversation"]["restore_to_first_paint_median_ms"]);
     out.push(check(
         "1,000 messages: restore to first paint",
@@ -250,6 +258,24 @@ fn markdown(r: &Value, checks: &[Check]) -> String {
         t["confab"]["raw"], t["confab"]["gzip9"], t["confab"]["brotli11"],
         t["deep_chat"]["raw"], t["deep_chat"]["gzip9"], t["deep_chat"]["brotli11"]
     );
+    let scaling = &r["markdown_scaling"];
+    if !scaling.is_null() {
+        md += &format!(
+            "\n## Markdown on hostile input\n\nNative render time (best of 3) of inputs that overflowed the stack or \
+             took quadratic time in the parser pulldown-cmark replaced, at N = {} bytes and 4N:\n\n\
+             | input | N | 4N | 4N / N |\n|---|---|---|---|\n",
+            scaling["n_bytes"]
+        );
+        for c in scaling["cases"].as_array().into_iter().flatten() {
+            md += &format!(
+                "| {} | {:.1} ms | {:.1} ms | {:.2}× |\n",
+                c["input"].as_str().unwrap_or(""),
+                f(&c["n_ms"]),
+                f(&c["four_n_ms"]),
+                f(&c["ratio"])
+            );
+        }
+    }
     let parts = &r["size_by_part"];
     if !parts.is_null() {
         md += &format!(

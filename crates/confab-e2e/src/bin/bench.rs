@@ -667,6 +667,14 @@ async fn main() {
     } else {
         &[Widget::Confab, Widget::DeepChat]
     };
+    if args.iter().any(|a| a == "--markdown-scaling") {
+        // For investigating: the native markdown timings alone.
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&markdown_scaling()).unwrap()
+        );
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--sizes") {
         // For investigating: raw, gzip -9 and brotli -11 sizes of the files named after it.
         let files: Vec<(&str, PathBuf)> = args[i + 1..]
@@ -686,6 +694,8 @@ async fn main() {
     let dist = confab_e2e::dist();
     let full_tokens = if quick { 5_000 } else { 20_000 };
 
+    let scaling = markdown_scaling();
+    println!("markdown scaling: {scaling}");
     let mut transfer = json!({
         "confab": sizes(&[
             ("confab.js", dist.join("confab.js")),
@@ -860,9 +870,54 @@ async fn main() {
         "paced": paced_runs,
         "long_conversation": long,
         "memory_100_answers": memory,
+        "markdown_scaling": scaling,
     });
     std::fs::write(&out, serde_json::to_string_pretty(&results).unwrap()).expect("write results");
     println!("wrote {}", out.display());
+}
+
+/// Markdown rendering time against size, natively, on inputs that overflowed the stack or took
+/// quadratic time in the parser pulldown-cmark replaced: the time for 4N bytes over the time for
+/// N (4 is linear). Best of three runs each.
+fn markdown_scaling() -> Value {
+    type Make = fn(usize) -> String;
+    let cases: [(&str, Make); 6] = [
+        ("nested emphasis", |n| {
+            "*".repeat(n / 2) + "a" + &"*".repeat(n / 2)
+        }),
+        ("alternating emphasis", |n| {
+            "*_".repeat(n / 4) + "a" + &"_*".repeat(n / 4)
+        }),
+        ("nested quotes", |n| ">".repeat(n) + " deep"),
+        ("brackets", |n| "[".repeat(n / 2) + &"]".repeat(n / 2)),
+        ("one long line", |n| "word ".repeat(n / 5)),
+        ("table cells", |n| {
+            let row = "| x ".repeat(100) + "|\n";
+            "| a ".repeat(100) + "|\n" + &"|---".repeat(100) + "|\n" + &row.repeat(n / row.len())
+        }),
+    ];
+    let n = 64 * 1024;
+    let time = |text: &str| {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                let nodes = confab_core::markdown::render(text, Default::default());
+                std::hint::black_box(nodes);
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut worst: f64 = 0.0;
+    let list: Vec<Value> = cases
+        .iter()
+        .map(|(name, make)| {
+            let (small, large) = (time(&make(n)), time(&make(4 * n)));
+            let ratio = large / small.max(1e-3);
+            worst = worst.max(ratio);
+            json!({"input": name, "n_ms": small, "four_n_ms": large, "ratio": ratio})
+        })
+        .collect();
+    json!({"n_bytes": n, "cases": list, "worst_ratio": worst})
 }
 
 async fn run_loaded(b: &Browser, widget: Widget, timeout: Duration, dense: bool) -> Value {

@@ -23,23 +23,31 @@ fn cargo_home() -> PathBuf {
         })
 }
 
-/// Where binaryen from npm is installed: under cargo's home, shared by every clone.
-fn binaryen_dir() -> PathBuf {
-    cargo_home()
-        .join("confab-tools")
-        .join(format!("binaryen-{BINARYEN_VERSION}"))
+/// The npm tools' manifest and lockfile (binaryen for wasm-opt, terser for the glue and the
+/// loader), every package's version pinned.
+fn npm_manifest() -> Result<(String, String)> {
+    let dir = root().join("xtask/npm");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| format!("xtask/npm/{name}: {e}"))
+    };
+    Ok((read("package.json")?, read("package-lock.json")?))
 }
 
-/// Where terser (the JS minifier for the release glue and loader) is installed from npm.
-fn terser_dir() -> PathBuf {
+/// Where the npm tools are installed (`npm ci`): under cargo's home, shared by every clone, one
+/// folder per lockfile.
+fn npm_tools_dir() -> PathBuf {
+    use sha2::Digest;
+    let lock = npm_manifest().map(|(_, lock)| lock).unwrap_or_default();
+    let hash = sha2::Sha256::digest(lock.as_bytes());
+    let short: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
     cargo_home()
         .join("confab-tools")
-        .join(format!("terser-{TERSER_VERSION}"))
+        .join(format!("npm-{short}"))
 }
 
 /// The terser program the release build minifies with.
 pub fn terser() -> PathBuf {
-    terser_dir().join("node_modules/.bin/terser")
+    npm_tools_dir().join("node_modules/.bin/terser")
 }
 
 fn version_of(program: &str, arg: &str) -> Option<String> {
@@ -57,7 +65,7 @@ fn env() -> Env {
     let path = std::env::var("PATH").unwrap_or_default();
     let path = format!(
         "{}:{}:{path}",
-        binaryen_dir().join("node_modules/.bin").display(),
+        npm_tools_dir().join("node_modules/.bin").display(),
         cargo_home().join("bin").display()
     );
     vec![
@@ -129,37 +137,31 @@ fn ensure_wasm_bindgen() -> Result {
     Ok(())
 }
 
-fn ensure_wasm_opt() -> Result {
-    let dir = binaryen_dir();
-    let bin = dir.join("node_modules/.bin/wasm-opt");
-    let ok = version_of(bin.to_str().unwrap_or_default(), "--version")
-        .is_some_and(|v| v.contains("version 132"));
-    if !ok {
-        say(&format!(
-            "installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm"
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-    }
-    Ok(())
-}
-
-fn ensure_terser() -> Result {
-    let ok = version_of(terser().to_str().unwrap_or_default(), "--version")
+/// wasm-opt (binaryen) and terser, installed with `npm ci` from the project's lockfile.
+fn ensure_npm_tools() -> Result {
+    let wasm_opt = npm_tools_dir().join("node_modules/.bin/wasm-opt");
+    let wasm_opt_ok =
+        version_of(wasm_opt.to_str().unwrap_or_default(), "--version").is_some_and(|v| {
+            v.contains(&format!(
+                "version {}",
+                BINARYEN_VERSION.split('.').next().unwrap_or("")
+            ))
+        });
+    let terser_ok = version_of(terser().to_str().unwrap_or_default(), "--version")
         .is_some_and(|v| v == format!("terser {TERSER_VERSION}"));
-    if !ok {
+    if !(wasm_opt_ok && terser_ok) {
         say(&format!(
-            "installing terser {TERSER_VERSION} (JS minifier) from npm"
+            "installing binaryen {BINARYEN_VERSION} (wasm-opt) and terser {TERSER_VERSION} from npm (npm ci)"
         ));
-        let dir = terser_dir();
+        let dir = npm_tools_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let (manifest, lock) = npm_manifest()?;
+        for (name, text) in [("package.json", manifest), ("package-lock.json", lock)] {
+            std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))?;
+        }
         run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg(format!("terser@{TERSER_VERSION}")))?;
+            .current_dir(&dir)
+            .args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
 }
@@ -209,8 +211,7 @@ pub fn ensure_build_tools() -> Result<Env> {
     ensure_wasm_target()?;
     ensure_trunk()?;
     ensure_wasm_bindgen()?;
-    ensure_wasm_opt()?;
-    ensure_terser()?;
+    ensure_npm_tools()?;
     // Trunk runs cargo offline: every crate must already be here.
     run(Command::new("cargo").current_dir(root()).arg("fetch"))?;
     Ok(env())

@@ -15,13 +15,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
+        Some("setup") => setup::ensure_test_tools().map(|_| println!("Every tool is installed.")),
         Some("dist") => dist().map(|dir| println!("The release embed is in {}", dir.display())),
         Some("bench") => bench::bench(
             args.iter().any(|a| a == "--quick"),
             args.iter().any(|a| a == "--report-only"),
         ),
         _ => {
-            eprintln!("usage: cargo xtask serve [--port N] | test | dist | bench [--quick] [--report-only]");
+            eprintln!("usage: cargo xtask serve [--port N] | test | dist | bench [--quick] [--report-only] | setup");
             return ExitCode::from(2);
         }
     };

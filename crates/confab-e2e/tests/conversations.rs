@@ -531,3 +531,59 @@ async fn a_saved_conversation_missing_from_the_list_comes_back() {
         .await;
     browser.close().await;
 }
+
+/// Switching conversation mid-answer stops that answer: switching back shows what had arrived,
+/// stopped by the user, not "ended before the server said it was finished".
+#[tokio::test]
+async fn switching_away_mid_answer_keeps_it_as_stopped() {
+    let server = Server::start(&[]);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!(
+            "{}/?model=mock-slow&storage-key=switch",
+            server.url
+        ))
+        .await;
+    browser.type_in_composer("first question").await;
+    browser.type_in_composer(ENTER).await;
+    browser
+        .wait_for(
+            "text streaming in",
+            "last('.confab__msg--assistant') && last('.confab__msg--assistant').dataset.state === 'streaming' \
+             && last('.confab__msg--assistant .confab__content').textContent.length > 0",
+            SECS(10),
+        )
+        .await;
+    history(&browser).await;
+    new_conversation(&browser).await;
+    history(&browser).await;
+    in_row(&browser, "first question", ".confab__conversation-open").await;
+    browser
+        .wait_for(
+            "the first conversation again",
+            "root.querySelectorAll('.confab__msg').length === 2",
+            SECS(5),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("last('.confab__msg--assistant').dataset.state")
+            .await,
+        "stopped"
+    );
+    assert_eq!(
+        browser.eval("!!root.querySelector('.confab__error')").await,
+        false,
+        "a stop by the user is no error"
+    );
+    assert!(
+        browser
+            .eval("last('.confab__msg--assistant .confab__content').textContent.length")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "what had arrived is kept"
+    );
+    browser.close().await;
+}

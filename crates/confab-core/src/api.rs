@@ -344,13 +344,45 @@ pub struct ErrorObject {
         skip_serializing_if = "Option::is_none"
     )]
     pub param: Option<String>,
-    /// A string on OpenAI, a number on some servers.
+    /// A string on OpenAI, a number on some servers: kept as sent.
     #[serde(
         default,
-        deserialize_with = "lenient::text",
+        deserialize_with = "lenient::optional",
         skip_serializing_if = "Option::is_none"
     )]
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
+}
+
+/// An error's `code`, kept as the server sent it: a string (`"invalid_api_key"`) or a number
+/// (`503`), so that the JS API gives it back as it was.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ErrorCode(pub Value);
+
+impl ErrorCode {
+    /// The code as text (a number written out).
+    pub fn text(&self) -> String {
+        match &self.0 {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(s: &str) -> Self {
+        ErrorCode(Value::String(s.to_owned()))
+    }
+}
+
+/// Shown as the text it is (`"invalid_api_key"`) or the number (`503`).
+impl std::fmt::Debug for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Value::String(s) => write!(f, "{s:?}"),
+            other => write!(f, "{other}"),
+        }
+    }
 }
 
 impl ErrorObject {
@@ -523,7 +555,7 @@ mod tests {
         let cases = [
             (
                 r#"{"error":{"message":"bad key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
-                Some(("bad key", Some("invalid_api_key"))),
+                Some(("bad key", Some("invalid_api_key".to_owned()))),
             ),
             (
                 r#"{"error":"model 'x' not found"}"#,
@@ -531,7 +563,7 @@ mod tests {
             ),
             (
                 r#"{"error":{"message":"overloaded","code":503}}"#,
-                Some(("overloaded", Some("503"))),
+                Some(("overloaded", Some("503".to_owned()))),
             ),
             (
                 r#"{"message":"Unauthorized"}"#,
@@ -540,7 +572,7 @@ mod tests {
             (r#"{"choices":[]}"#, None),
             (
                 r#"[{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT"}}]"#,
-                Some(("API key not valid.", Some("400"))),
+                Some(("API key not valid.", Some("400".to_owned()))),
             ),
             (r#"[[{"error":"nested too deep"}]]"#, None),
             ("[]", None),
@@ -550,7 +582,7 @@ mod tests {
             let got = ErrorObject::find_in(&v);
             let got = got
                 .as_ref()
-                .map(|e| (e.message.as_str(), e.code.as_deref()));
+                .map(|e| (e.message.as_str(), e.code.as_ref().map(ErrorCode::text)));
             assert_eq!(got, expected, "{json}");
         }
     }

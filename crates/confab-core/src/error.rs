@@ -69,10 +69,13 @@ impl ChatError {
         }
     }
 
-    /// The server's error code (`invalid_api_key`, `rate_limit_exceeded`, …), if any.
-    pub fn code(&self) -> Option<&str> {
+    /// The server's error code (`invalid_api_key`, `rate_limit_exceeded`, `503`, …) as it sent
+    /// it, if any.
+    pub fn code(&self) -> Option<&serde_json::Value> {
         match self {
-            ChatError::Http { error: Some(e), .. } | ChatError::Stream(e) => e.code.as_deref(),
+            ChatError::Http { error: Some(e), .. } | ChatError::Stream(e) => {
+                e.code.as_ref().map(|c| &c.0)
+            }
             _ => None,
         }
     }
@@ -426,7 +429,7 @@ mod tests {
             None,
         );
         assert_eq!(e.status(), Some(401));
-        assert_eq!(e.code(), Some("invalid_api_key"));
+        assert_eq!(e.code(), Some(&serde_json::Value::from("invalid_api_key")));
     }
 
     #[test]
@@ -471,7 +474,7 @@ mod tests {
                 message: "overloaded".into(),
                 kind: Some("server_error".into()),
                 param: None,
-                code: Some("503".into()),
+                code: Some(crate::api::ErrorCode(503.into())),
             }),
             ChatError::InvalidJson {
                 payload: "{x".into(),

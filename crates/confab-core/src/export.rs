@@ -161,6 +161,15 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("rate-limiting"));
+        // A code is given back as the server sent it: here a number.
+        a.fail(ChatError::from_http(
+            503,
+            r#"{"error":{"message":"overloaded","type":"server_error","code":503}}"#,
+            None,
+        ));
+        let j = message_json(&a);
+        assert_eq!(j["error"]["code"], 503);
+        assert_eq!(j["error"]["type"], "server_error");
         // Where the server said nothing, `message` says what happened.
         a.fail(ChatError::Network("Failed to fetch".into()));
         let j = message_json(&a);

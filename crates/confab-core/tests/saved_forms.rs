@@ -3,7 +3,7 @@
 //! them to the same values. And a save → load round trip is lossless for generated values of
 //! every saved type.
 
-use confab_core::api::{ErrorObject, FinishReason, FunctionCall, Role, ToolCall, Usage};
+use confab_core::api::{ErrorCode, ErrorObject, FinishReason, FunctionCall, Role, ToolCall, Usage};
 use confab_core::error::ChatError;
 use confab_core::library::{import_json, ConversationMeta, Index};
 use confab_core::message::{Choice, Message, MessageState};
@@ -159,7 +159,10 @@ fn error_object() -> impl Strategy<Value = ErrorObject> {
         text(),
         proptest::option::of(text()),
         proptest::option::of(text()),
-        proptest::option::of(text()),
+        proptest::option::of(prop_oneof![
+            text().prop_map(|t| ErrorCode(t.into())),
+            any::<i64>().prop_map(|n| ErrorCode(n.into())),
+        ]),
     )
         .prop_map(|(message, kind, param, code)| ErrorObject {
             message,

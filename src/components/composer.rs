@@ -98,6 +98,18 @@ pub fn Composer() -> impl IntoView {
             }
         }
     };
+    // The box shows the draft. What was typed is in the box already: setting the same value
+    // again would lay out all of its text once more (seconds for a pasted megabyte).
+    Effect::new(move |_| {
+        let Some(el) = input.get() else {
+            return;
+        };
+        draft.with(|d| {
+            if el.value() != *d {
+                el.set_value(d);
+            }
+        });
+    });
     let empty = move || draft.with(|d| d.trim().is_empty());
     let placeholder = move || chat.config.with(|c| c.placeholder.clone());
     view! {
@@ -109,7 +121,6 @@ pub fn Composer() -> impl IntoView {
                 node_ref=input
                 aria-label="Message"
                 placeholder=placeholder
-                prop:value=move || draft.get()
                 on:input=move |ev| {
                     typed.set_value(true);
                     let text = event_target_value(&ev);

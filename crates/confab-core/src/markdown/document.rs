@@ -12,9 +12,7 @@
 //! The one departure from CommonMark this needs: a reference (`[text][label]`) finds a
 //! definition in its own block or an earlier one, not in a later one.
 
-use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
-
-use super::parse::{options, render_block, Definitions};
+use super::parse::{render_and_scan, render_block, Definitions};
 use super::tree::{Node, RenderOptions};
 
 /// The final part of an answer: where it ends, and the link definitions made in it.
@@ -22,6 +20,9 @@ use super::tree::{Node, RenderOptions};
 pub struct Frozen {
     end: usize,
     definitions: Definitions,
+    /// The open tail as the last [`Frozen::advance`] rendered it, while it found nothing final,
+    /// and the length of the text then: the same parse gives the cuts and the tail.
+    tail: Option<(usize, Vec<Node>)>,
 }
 
 /// Blocks that [`Frozen::advance`] made final.
@@ -50,7 +51,16 @@ impl Frozen {
     ) -> Option<Advance> {
         let from = self.end;
         let tail = text.get(from..)?;
-        let cuts = final_cuts(tail);
+        let mut ends = Vec::new();
+        let nodes = render_and_scan(tail, &self.definitions, options, None, |end, blank| {
+            ends.push((end, blank))
+        });
+        let cuts = final_cuts(tail, &ends);
+        if cuts.is_empty() {
+            self.tail = Some((text.len(), nodes));
+            return None;
+        }
+        self.tail = None;
         let last = cuts
             .iter()
             .rposition(|&c| c <= budget)
@@ -80,11 +90,16 @@ impl Frozen {
         })
     }
 
-    /// Renders the open tail of `text`, after [`Frozen::end`].
-    pub fn tail(&self, text: &str, options: RenderOptions) -> Vec<Node> {
-        text.get(self.end..)
-            .map(|tail| render_block(tail, &self.definitions, options, None))
-            .unwrap_or_default()
+    /// Renders the open tail of `text`, after [`Frozen::end`] (as [`Frozen::advance`] already
+    /// did, when it found nothing final in the same text).
+    pub fn tail(&mut self, text: &str, options: RenderOptions) -> Vec<Node> {
+        match self.tail.take() {
+            Some((len, nodes)) if len == text.len() => nodes,
+            _ => text
+                .get(self.end..)
+                .map(|tail| render_block(tail, &self.definitions, options, None))
+                .unwrap_or_default(),
+        }
     }
 }
 
@@ -108,40 +123,13 @@ pub fn render(text: &str, options: RenderOptions) -> Vec<Node> {
 /// lines that follow it. (Cutting after a block's end, not before the next block's start,
 /// keeps the cuts where they are when a paragraph later turns out to be a link definition,
 /// which has no block of its own.) Increasing, never 0.
-fn final_cuts(text: &str) -> Vec<usize> {
+fn final_cuts(text: &str, top_level_ends: &[(usize, bool)]) -> Vec<usize> {
     let mut cuts: Vec<usize> = Vec::new();
-    let mut depth = 0usize;
-    let mut blank_ends_it = false;
-    let mut consider = |end: usize, blank_ends_it: bool| {
+    for &(end, blank_ends_it) in top_level_ends {
         if let Some(cut) = cut_after(text, end, blank_ends_it) {
             if cut > 0 && cuts.last().is_none_or(|&c| c < cut) {
                 cuts.push(cut);
             }
-        }
-    };
-    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
-        match event {
-            Event::Start(tag) => {
-                if depth == 0 {
-                    blank_ends_it = matches!(
-                        tag,
-                        Tag::Paragraph
-                            | Tag::Heading { .. }
-                            | Tag::Table(_)
-                            | Tag::CodeBlock(CodeBlockKind::Fenced(_))
-                    );
-                }
-                depth += 1;
-            }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    consider(range.end, blank_ends_it);
-                }
-            }
-            // The one block with no start and end of its own.
-            Event::Rule if depth == 0 => consider(range.end, true),
-            _ => {}
         }
     }
     cuts

@@ -49,12 +49,25 @@ pub(crate) fn render_block(
     options: RenderOptions,
     learn: Option<&mut Definitions>,
 ) -> Vec<Node> {
+    render_and_scan(text, earlier, options, learn, |_, _| {})
+}
+
+/// [`render_block`], telling `top_level_end` where each top-level block ends and whether a
+/// blank line ends a block of its kind (see `document`): one parse serves both.
+pub(crate) fn render_and_scan(
+    text: &str,
+    earlier: &Definitions,
+    options: RenderOptions,
+    learn: Option<&mut Definitions>,
+    mut top_level_end: impl FnMut(usize, bool),
+) -> Vec<Node> {
     let resolve = |broken: BrokenLink<'_>| {
         earlier
             .get(&label_key(&broken.reference))
             .map(|(url, title)| (CowStr::from(url.clone()), CowStr::from(title.clone())))
     };
-    let mut parser = Parser::new_with_broken_link_callback(text, self::options(), Some(resolve));
+    let mut parser = Parser::new_with_broken_link_callback(text, self::options(), Some(resolve))
+        .into_offset_iter();
     if let Some(learn) = learn {
         for (label, def) in parser.reference_definitions().iter() {
             let title = def.title.as_deref().unwrap_or_default().to_owned();
@@ -64,7 +77,31 @@ pub(crate) fn render_block(
         }
     }
     let mut builder = Builder::new(options);
-    for event in &mut parser {
+    let (mut depth, mut blank_ends_it) = (0usize, false);
+    for (event, range) in &mut parser {
+        match &event {
+            Event::Start(tag) => {
+                if depth == 0 {
+                    blank_ends_it = matches!(
+                        tag,
+                        Tag::Paragraph
+                            | Tag::Heading { .. }
+                            | Tag::Table(_)
+                            | Tag::CodeBlock(CodeBlockKind::Fenced(_))
+                    );
+                }
+                depth += 1;
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    top_level_end(range.end, blank_ends_it);
+                }
+            }
+            // The one block with no start and end of its own.
+            Event::Rule if depth == 0 => top_level_end(range.end, true),
+            _ => {}
+        }
         builder.event(event);
     }
     builder.finish()

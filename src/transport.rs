@@ -107,7 +107,7 @@ pub async fn send(
             .as_ref()
             .ok()
             .filter(|v| v.is_object())
-            .and_then(|v| ChatCompletion::deserialize(v).ok());
+            .and_then(|v| ChatCompletion::deserialize(v.clone()).ok());
         match completion {
             Some(c) if !c.choices.is_empty() => {
                 on_update(Received::Completion(c));
@@ -281,7 +281,7 @@ pub async fn list_models(
         .await
         .map_err(|e| ChatError::Network(network_reason(&e)))?;
     let list: confab_core::api::ModelList =
-        serde_json::from_str(&text).map_err(|e| ChatError::InvalidJson {
+        confab_core::lenient::parse(&text).map_err(|e| ChatError::InvalidJson {
             payload: confab_core::error::body_text(&text),
             reason: e.to_string(),
         })?;

@@ -396,7 +396,12 @@ fn part_of(name: &str) -> &'static str {
             path = trim(rest);
         }
     }
+    if path.starts_with("import ") || path.starts_with("export ") {
+        return "wasm-bindgen, js-sys, web-sys, gloo-net";
+    }
+    // `core[c5930c85a12de822]`: the standard library's crates carry a hash.
     let krate = path.split("::").next().unwrap_or("");
+    let krate = krate.split('[').next().unwrap_or(krate);
     match krate {
         "leptos" | "leptos_dom" | "leptos_macro" | "leptos_server" | "tachys"
         | "reactive_graph" | "reactive_stores" | "any_spawner" | "server_fn" | "or_poisoned"
@@ -415,7 +420,9 @@ fn part_of(name: &str) -> &'static str {
         | "gloo_utils"
         | "wasm_bindgen_futures" => "wasm-bindgen, js-sys, web-sys, gloo-net",
         "core" | "alloc" | "std" | "dlmalloc" | "hashbrown" | "compiler_builtins"
-        | "rustc_demangle" | "memchr" => "Rust's standard library and allocator",
+        | "rustc_demangle" | "memchr" | "__rustc" | "char>" | "u8>" | "u32>" | "str>" => {
+            "Rust's standard library and allocator"
+        }
         _ if name.starts_with("code[")
             || name.contains("section")
             || name.starts_with("type[")
@@ -474,6 +481,14 @@ mod tests {
             (
                 "core::fmt::write::h1",
                 "Rust's standard library and allocator",
+            ),
+            (
+                "core[c5930c85a12de822]::fmt::write",
+                "Rust's standard library and allocator",
+            ),
+            (
+                "import __wbindgen_placeholder__ __wbg_x",
+                "wasm-bindgen, js-sys, web-sys, gloo-net",
             ),
         ] {
             assert_eq!(part_of(name), part, "{name}");

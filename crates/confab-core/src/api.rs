@@ -403,7 +403,7 @@ impl ErrorObject {
                 ..ErrorObject::default()
             }),
             Some(obj @ Value::Object(_)) => {
-                let mut e = ErrorObject::deserialize(obj).ok()?;
+                let mut e = ErrorObject::deserialize(obj.clone()).ok()?;
                 if e.message.is_empty() {
                     e.message = obj
                         .get("msg")
@@ -417,7 +417,7 @@ impl ErrorObject {
                 // A bare `{"message": "...", "type": "..."}` with no choices.
                 if value.get("choices").is_none() {
                     let message = value.get("message").and_then(Value::as_str)?;
-                    let mut e = ErrorObject::deserialize(value).ok()?;
+                    let mut e = ErrorObject::deserialize(value.clone()).ok()?;
                     e.message = message.to_owned();
                     Some(e)
                 } else {
@@ -460,22 +460,22 @@ struct Texts {
 }
 
 impl Texts {
-    fn tool_calls<T: serde::de::DeserializeOwned>(&self) -> Vec<T> {
-        self.tool_calls
-            .iter()
+    fn tool_calls<T: serde::de::DeserializeOwned>(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.tool_calls)
+            .into_iter()
             .filter_map(|v| T::deserialize(v).ok())
             .collect()
     }
 
-    fn function_call<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+    fn function_call<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
         self.function_call
-            .as_ref()
+            .take()
             .and_then(|v| T::deserialize(v).ok())
     }
 }
 
 impl From<Texts> for ResponseMessage {
-    fn from(t: Texts) -> Self {
+    fn from(mut t: Texts) -> Self {
         ResponseMessage {
             tool_calls: t.tool_calls(),
             function_call: t.function_call(),
@@ -489,7 +489,7 @@ impl From<Texts> for ResponseMessage {
 }
 
 impl From<Texts> for Delta {
-    fn from(t: Texts) -> Self {
+    fn from(mut t: Texts) -> Self {
         Delta {
             tool_calls: t.tool_calls(),
             function_call: t.function_call(),

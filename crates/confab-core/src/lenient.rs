@@ -1,6 +1,10 @@
 //! serde helpers for reading what servers send, used as `#[serde(deserialize_with = …)]`:
 //! one field of an odd shape must not cost the rest of an answer, so such a field reads as
 //! absent (or empty) instead of failing the whole object.
+//!
+//! Every typed read goes through an owned `serde_json::Value` ([`parse`]): the helpers buffer a
+//! field as a `Value` anyway, and one deserializer for all types keeps one copy of each type's
+//! reading code in the download instead of one per deserializer (text, `&Value`, `Value`).
 
 use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
@@ -76,4 +80,9 @@ where
     T: Deserialize<'de> + Default,
 {
     Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+/// Reads `T` from JSON text, through a `Value` (see the module's notes).
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str::<Value>(text).and_then(T::deserialize)
 }

@@ -64,7 +64,7 @@ impl Index {
     /// Reads an index; anything unreadable gives an empty one (the conversations' own data is
     /// kept under its keys, so nothing is destroyed).
     pub fn decode(text: &str) -> Result<Index, String> {
-        let index: Index = serde_json::from_str(text)
+        let index: Index = crate::lenient::parse(text)
             .map_err(|e| format!("the conversation list is damaged ({e})"))?;
         if index.version > INDEX_VERSION {
             return Err(format!(
@@ -236,7 +236,7 @@ pub fn import_json(text: &str) -> Result<(String, Vec<Message>), String> {
     };
     let mut messages = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let role = Role::deserialize(&item["role"])
+        let role = Role::deserialize(item["role"].clone())
             .map_err(|_| format!("Message {} has no valid role.", i + 1))?;
         let content = match item.get("content") {
             Some(Value::String(s)) => s.clone(),
@@ -263,11 +263,11 @@ pub fn import_json(text: &str) -> Result<(String, Vec<Message>), String> {
         if let Some(Value::Array(calls)) = item.get("tool_calls") {
             m.choices[0].tool_calls = calls
                 .iter()
-                .filter_map(|c| ToolCall::deserialize(c).ok())
+                .filter_map(|c| ToolCall::deserialize(c.clone()).ok())
                 .collect();
         }
         if let Some(u) = item.get("usage").filter(|u| !u.is_null()) {
-            m.usage = Usage::deserialize(u).ok();
+            m.usage = Usage::deserialize(u.clone()).ok();
         }
         messages.push(m);
     }

@@ -288,7 +288,7 @@ fn parse_extra_body(value: &str) -> Result<Map<String, Value>, ValidationError> 
 /// `stop`: a JSON array of up to four strings, or one plain string.
 fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
     let list = if value.trim_start().starts_with('[') {
-        serde_json::from_str::<Vec<String>>(value).map_err(|_| {
+        crate::lenient::parse::<Vec<String>>(value).map_err(|_| {
             invalid(
                 "stop",
                 format!("must be a string or a JSON array of strings (got “{value}”)"),
@@ -311,7 +311,7 @@ fn parse_stop(value: &str) -> Result<Vec<String>, ValidationError> {
 
 /// `logit_bias`: a JSON object from token id to a bias from −100 to 100.
 fn parse_logit_bias(value: &str) -> Result<BTreeMap<String, f32>, ValidationError> {
-    let map: BTreeMap<String, f32> = serde_json::from_str(value).map_err(|_| {
+    let map: BTreeMap<String, f32> = crate::lenient::parse(value).map_err(|_| {
         invalid(
             "logit_bias",
             format!("must be a JSON object from token id to a number, like {{\"50256\": -100}} (got “{value}”)"),

@@ -49,7 +49,7 @@ pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
     }
     let mut reader = serde_json::Deserializer::from_str(text);
     reader.disable_recursion_limit();
-    let value = Value::deserialize(&mut reader).map_err(corrupt)?;
+    let mut value = Value::deserialize(&mut reader).map_err(corrupt)?;
     reader.end().map_err(corrupt)?;
     if let Value::Array(items) = &value {
         return migrate_v0(items);
@@ -63,7 +63,7 @@ pub fn decode(text: &str) -> Result<Vec<Message>, StoreError> {
             "a saved conversation must be an object".into(),
         ));
     }
-    let mut messages: Vec<Message> = match value.get("messages") {
+    let mut messages: Vec<Message> = match value.get_mut("messages").map(Value::take) {
         None | Some(Value::Null) => Vec::new(),
         Some(list) => Vec::<Message>::deserialize(list).map_err(corrupt)?,
     };
@@ -108,7 +108,7 @@ fn nesting(text: &str) -> usize {
 fn migrate_v0(items: &[Value]) -> Result<Vec<Message>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let role = Role::deserialize(&item["role"])
+        let role = Role::deserialize(item["role"].clone())
             .map_err(|_| StoreError::Corrupt(format!("message {i} has no valid role")))?;
         let content = item
             .get("content")

@@ -64,6 +64,18 @@ fn a_long_answer_frozen_in_slices_equals_the_whole() {
     check_stream(&long, &paragraphs).unwrap();
 }
 
+/// The ends of deltas at the generated indices that fall on character boundaries, in order.
+fn ends_at(doc: &str, cuts: &[prop::sample::Index]) -> Vec<usize> {
+    let mut ends: Vec<usize> = cuts
+        .iter()
+        .map(|i| i.index(doc.len() + 1))
+        .filter(|&e| doc.is_char_boundary(e))
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
@@ -73,14 +85,7 @@ proptest! {
         doc in prop::sample::select(corpus()),
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..40),
     ) {
-        let mut ends: Vec<usize> = cuts
-            .iter()
-            .map(|i| i.index(doc.len() + 1))
-            .filter(|&e| doc.is_char_boundary(e))
-            .collect();
-        ends.sort_unstable();
-        ends.dedup();
-        check_stream(doc, &ends)?;
+        check_stream(doc, &ends_at(doc, &cuts))?;
     }
 
     /// Random markdown-ish text, streamed in random deltas.
@@ -89,13 +94,6 @@ proptest! {
         doc in "([-*>#|`~\\[\\]()!:_ \t\n1.aé😀]|https://a.b|\\[x\\]: https://x.y|```|\n\n|    ){0,80}",
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..20),
     ) {
-        let mut ends: Vec<usize> = cuts
-            .iter()
-            .map(|i| i.index(doc.len() + 1))
-            .filter(|&e| doc.is_char_boundary(e))
-            .collect();
-        ends.sort_unstable();
-        ends.dedup();
-        check_stream(&doc, &ends)?;
+        check_stream(&doc, &ends_at(&doc, &cuts))?;
     }
 }

@@ -1131,8 +1131,8 @@ async fn an_answer_that_ends_while_closed_marks_the_launcher() {
 /// Abuse mid-answer, each step followed by a message that must be answered, with the harness's
 /// guard failing the test on any uncaught error, unhandled rejection or panic: Stop (its
 /// aborted request used to reject a promise nobody handled, one per Stop), Clear, a burst of
-/// sends, the element taken out and put back, another storage key, and destroy() followed by a
-/// new mount.
+/// sends, the element taken out and put back, Settings and back, another endpoint and model,
+/// another storage key, and destroy() followed by a new mount.
 #[tokio::test]
 async fn nothing_crashes_or_leaks_whatever_is_done_mid_answer() {
     let page = r#"<!doctype html><html><head><meta charset="utf-8"><script src="confab.js" defer></script>
@@ -1220,11 +1220,41 @@ async fn nothing_crashes_or_leaks_whatever_is_done_mid_answer() {
     browser.page("__el.stop()").await;
     answered(4).await;
 
+    // Settings and back while the answer streams: it goes on streaming into its message.
+    start_slow("look at the settings").await;
+    let toggle = "(__el.shadowRoot.querySelector('.confab__settings-btn').click(), true)";
+    browser.page(toggle).await;
+    browser
+        .page_wait(
+            "Settings",
+            "!!__el.shadowRoot.querySelector('.confab__settings')",
+            SECS(5),
+        )
+        .await;
+    browser.page(toggle).await;
+    browser
+        .page_wait(
+            "the conversation again",
+            &format!("!__el.shadowRoot.querySelector('.confab__settings') && {streaming}"),
+            SECS(5),
+        )
+        .await;
+    browser.page("__el.stop()").await;
+    answered(5).await;
+
+    // Another endpoint (the same server by another address) and model while an answer streams.
+    start_slow("change the server").await;
+    browser
+        .page("__el.setConfig({endpoint: location.origin.replace('127.0.0.1', 'localhost') + '/v1', model: 'mock-fast'})")
+        .await;
+    browser.page("__el.stop()").await;
+    answered(6).await;
+
     start_slow("another history").await;
     browser
         .page("__el.setConfig({'storage-key': 'elsewhere'})")
         .await;
-    answered(5).await;
+    answered(7).await;
 
     start_slow("destroy me").await;
     browser.page("__el.destroy()").await;
@@ -1234,7 +1264,7 @@ async fn nothing_crashes_or_leaks_whatever_is_done_mid_answer() {
     );
     browser.page(mount).await;
     browser.page_wait("the new widget", ready, SECS(20)).await;
-    answered(6).await;
+    answered(8).await;
 
     // Idle, destroyed at once.
     browser.page("__el.destroy()").await;

@@ -474,33 +474,27 @@ impl Texts {
     }
 }
 
-impl From<Texts> for ResponseMessage {
-    fn from(mut t: Texts) -> Self {
-        ResponseMessage {
-            tool_calls: t.tool_calls(),
-            function_call: t.function_call(),
-            role: t.role,
-            content: text(t.content.as_ref(), "text"),
-            reasoning_content: t.reasoning_content,
-            reasoning: t.reasoning.or_else(|| text(t.content.as_ref(), "thinking")),
-            refusal: t.refusal,
+/// A whole message and a delta are read alike; only their calls' types differ.
+macro_rules! from_texts {
+    ($message:ident) => {
+        impl From<Texts> for $message {
+            fn from(mut t: Texts) -> Self {
+                $message {
+                    tool_calls: t.tool_calls(),
+                    function_call: t.function_call(),
+                    role: t.role,
+                    content: text(t.content.as_ref(), "text"),
+                    reasoning_content: t.reasoning_content,
+                    reasoning: t.reasoning.or_else(|| text(t.content.as_ref(), "thinking")),
+                    refusal: t.refusal,
+                }
+            }
         }
-    }
+    };
 }
 
-impl From<Texts> for Delta {
-    fn from(mut t: Texts) -> Self {
-        Delta {
-            tool_calls: t.tool_calls(),
-            function_call: t.function_call(),
-            role: t.role,
-            content: text(t.content.as_ref(), "text"),
-            reasoning_content: t.reasoning_content,
-            reasoning: t.reasoning.or_else(|| text(t.content.as_ref(), "thinking")),
-            refusal: t.refusal,
-        }
-    }
-}
+from_texts!(ResponseMessage);
+from_texts!(Delta);
 
 /// Text that a server sent either as a string or as a list of content parts
 /// (`[{"type": "text", "text": "…"}]`, as Mistral streams it).
